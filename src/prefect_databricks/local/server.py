@@ -1,0 +1,152 @@
+"""Starting the local workspace: in a background thread (`LocalWorkspace`) or in the foreground (`serve`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import socket
+import threading
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import create_app
+from .routes import BACKGROUND, ROUTES
+from .state import Workspace, WorkspaceConfig, default_data_dir
+from .store import Store
+
+if TYPE_CHECKING:
+    from prefect_databricks.credentials import DatabricksCredentials
+
+__all__ = ["LocalWorkspace", "build_app", "open_workspace"]
+
+_DB_FILE = "workspace.db"
+
+
+def open_workspace(
+    data_dir: Path | None,
+    *,
+    token: str | None = None,
+    service_principals: Mapping[str, str] | None = None,
+    faults: str | None = None,
+) -> Workspace:
+    """Open (or create) the workspace state under `data_dir`; the token is generated once and kept."""
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    store = Store(data_dir / _DB_FILE)
+    token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
+    store.set_meta("token", token)
+    config = WorkspaceConfig(data_dir, token, dict(service_principals or {}), faults)
+    return Workspace(config, store)
+
+
+def build_app(ws: Workspace) -> Starlette:
+    """The ASGI app of `ws`, whose lifespan runs the background loops (scheduler, …)."""
+    app = create_app(ws, ROUTES)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(loop(ws)) for loop in BACKGROUND]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+class LocalWorkspace:
+    """A local workspace served on loopback in a background thread.
+
+    `with LocalWorkspace(data_dir=..., port=0) as ws:` gives `ws.host`, `ws.token` and
+    `ws.credentials()`; the state stays in `data_dir` (a temporary one if omitted).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        service_principals: Mapping[str, str] | None = None,
+        faults: str | None = None,
+    ) -> None:
+        self._tmp: Any = None
+        if data_dir is None:
+            import tempfile
+
+            self._tmp = tempfile.TemporaryDirectory(prefix="dbx-local-")
+            data_dir = self._tmp.name
+        self.workspace = open_workspace(
+            Path(data_dir), token=token, service_principals=service_principals, faults=faults
+        )
+        self._bind = (host, port)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:8080`."""
+        return self.workspace.config.host
+
+    @property
+    def token(self) -> str:
+        """The personal access token this workspace accepts."""
+        return self.workspace.config.token
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the state is kept."""
+        return self.workspace.config.data_dir
+
+    def credentials(self) -> DatabricksCredentials:
+        """A `DatabricksCredentials` block pointing at this workspace."""
+        from prefect_databricks.credentials import DatabricksCredentials
+
+        return DatabricksCredentials(databricks_instance=self.host, token=self.token)
+
+    def start(self) -> LocalWorkspace:
+        """Bind the port and serve in a background thread; returns once requests are answered."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(self._bind)
+        bound_host, bound_port = sock.getsockname()[:2]
+        self.workspace.config.host = f"http://{bound_host}:{bound_port}"
+        config = uvicorn.Config(
+            build_app(self.workspace), log_level="warning", access_log=False, lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="dbx-local"
+        )
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("The local workspace failed to start.")
+            threading.Event().wait(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the store."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self.workspace.store.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> LocalWorkspace:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,34 @@
+"""Shared fixtures: one local workspace per test session, served over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+from prefect_databricks.local import LocalWorkspace  # noqa: E402
+
+SP_CLIENT_ID = "sp-client-id-for-tests"
+SP_SECRET = "sp-secret-never-logged-7f3a"
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWorkspace]:
+    """The local workspace all integration tests talk to (one per session)."""
+    data_dir = tmp_path_factory.mktemp("workspace")
+    with LocalWorkspace(data_dir, service_principals={SP_CLIENT_ID: SP_SECRET}) as ws:
+        yield ws
+
+
+@pytest.fixture
+def http(workspace: LocalWorkspace) -> Iterator[httpx.Client]:
+    """A raw HTTP client authenticated to the local workspace (for pinning wire-level behaviour)."""
+    headers = {"Authorization": f"Bearer {workspace.token}"}
+    with httpx.Client(base_url=workspace.host, headers=headers, timeout=30) as client:
+        yield client
