@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDenied, Unauthenticated
@@ -24,6 +24,7 @@ from .state import Workspace
 __all__ = ["API_VERSIONS", "Call", "api", "create_app", "json_response"]
 
 API_VERSIONS = ("2.0", "2.1", "2.2")
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 _log = logging.getLogger("prefect_databricks.local")
 
 
@@ -115,7 +116,7 @@ async def _not_found(request: Request) -> Response:
 def create_app(ws: Workspace, routes: Iterable[BaseRoute]) -> Starlette:
     """The Starlette app serving `routes` for `ws`; unknown paths answer ENDPOINT_NOT_FOUND."""
     app = Starlette(
-        routes=[*routes, Route("/{path:path}", _not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])],
+        routes=[*routes, Route("/{path:path}", _not_found, methods=_ALL_METHODS)],
         exception_handlers={ApiError: _api_error, Exception: _unexpected},
     )
     app.state.ws = ws

@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Store"]
+__all__ = ["Cursor", "Store"]
+
+Cursor = tuple[int, int, str]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -119,17 +121,13 @@ class Store:
             db.execute("DELETE FROM permissions WHERE job_id = ?", (job_id,))
 
     def list_jobs(
-        self, *, name: str | None, after: tuple[int, int] | None, offset: int, limit: int
+        self, *, name: str | None = None, cursor: Cursor | None = None, offset: int = 0, limit: int = 20
     ) -> list[dict[str, Any]]:
-        """Jobs newest-created first, after the `(created_time, job_id)` cursor if given."""
+        """Jobs newest-created first, from the keyset `cursor` if given."""
         sql, args = "SELECT doc FROM jobs WHERE 1=1", []
         if name is not None:
             sql, args = sql + " AND name = ?", [*args, name.lower()]
-        if after is not None:
-            sql += " AND (created_time < ? OR (created_time = ? AND job_id < ?))"
-            args += [after[0], after[0], after[1]]
-        sql += " ORDER BY created_time DESC, job_id DESC LIMIT ? OFFSET ?"
-        return [json.loads(r[0]) for r in self.query(sql, (*args, limit, offset))]
+        return self._keyset(sql, args, ("created_time", "job_id"), cursor, offset, limit)
 
     # runs
 
@@ -184,11 +182,11 @@ class Store:
         run_type: str | None = None,
         start_from: int | None = None,
         start_to: int | None = None,
-        after: tuple[int, int] | None = None,
+        cursor: Cursor | None = None,
         offset: int = 0,
         limit: int = 25,
     ) -> list[dict[str, Any]]:
-        """Runs most recently started first, filtered, after the `(start_time, run_id)` cursor."""
+        """Runs most recently started first, filtered, from the keyset `cursor` if given."""
         sql, args = "SELECT doc FROM runs WHERE 1=1", []
         for clause, value in (
             (" AND job_id = ?", job_id),
@@ -199,11 +197,23 @@ class Store:
         ):
             if value is not None:
                 sql, args = sql + clause, [*args, value]
-        if after is not None:
-            sql += " AND (start_time < ? OR (start_time = ? AND run_id < ?))"
-            args += [after[0], after[0], after[1]]
-        sql += " ORDER BY start_time DESC, run_id DESC LIMIT ? OFFSET ?"
-        return [json.loads(r[0]) for r in self.query(sql, (*args, limit, offset))]
+        return self._keyset(sql, args, ("start_time", "run_id"), cursor, offset, limit)
+
+    def _keyset(
+        self, sql: str, args: list[Any], keys: tuple[str, str], cursor: Cursor | None,
+        offset: int, limit: int,
+    ) -> list[dict[str, Any]]:
+        """Rows newest first; `cursor` = (key, id, "next") for rows after it, "prev" for rows before."""
+        first, second = keys
+        backwards = cursor is not None and cursor[2] == "prev"
+        if cursor is not None:
+            op = ">" if backwards else "<"
+            sql += f" AND ({first} {op} ? OR ({first} = ? AND {second} {op} ?))"
+            args = [*args, cursor[0], cursor[0], cursor[1]]
+        order = "ASC" if backwards else "DESC"
+        sql += f" ORDER BY {first} {order}, {second} {order} LIMIT ? OFFSET ?"
+        docs = [json.loads(r[0]) for r in self.query(sql, (*args, limit, offset))]
+        return docs[::-1] if backwards else docs
 
     # outputs, idempotency, permissions
 
