@@ -21,7 +21,7 @@ from .errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDeni
 from .params import Params
 from .state import Workspace
 
-__all__ = ["API_VERSIONS", "Call", "api", "create_app", "json_response"]
+__all__ = ["API_VERSIONS", "Call", "api", "control", "create_app", "json_response"]
 
 API_VERSIONS = ("2.0", "2.1", "2.2")
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -52,19 +52,28 @@ def api(
     method: str, path: str, handler: Handler, *, versions: Sequence[str] = API_VERSIONS
 ) -> list[Route]:
     """Routes serving `handler` at `/api/<version>/<path>` for each version, behind token auth."""
-
-    async def endpoint(request: Request) -> Response:
-        ws: Workspace = request.app.state.ws
-        _authenticate(ws, request)
-        version = request.url.path.split("/")[2]
-        params = await _params(request)
-        result = await handler(Call(ws, version, params, dict(request.path_params), request))
-        return result if isinstance(result, Response) else json_response(result)
-
+    endpoint = _authenticated(handler)
     return [
         Route(f"/api/{version}/{path}", endpoint, methods=[method], name=f"{method} {version}/{path}")
         for version in versions
     ]
+
+
+def control(method: str, path: str, handler: Handler) -> Route:
+    """A route of the non-Databricks control prefix `/local-api/<path>`, behind token auth."""
+    return Route(f"/local-api/{path}", _authenticated(handler), methods=[method])
+
+
+def _authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        ws: Workspace = request.app.state.ws
+        _authenticate(ws, request)
+        version = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else ""
+        params = await _params(request)
+        result = await handler(Call(ws, version, params, dict(request.path_params), request))
+        return result if isinstance(result, Response) else json_response(result)
+
+    return endpoint
 
 
 def _authenticate(ws: Workspace, request: Request) -> None:

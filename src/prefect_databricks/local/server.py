@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
+from . import counter
 from .app import create_app
+from .counter import count_requests
 from .routes import BACKGROUND, ROUTES
 from .state import Workspace, WorkspaceConfig, default_data_dir
 from .store import Store
@@ -44,9 +47,9 @@ def open_workspace(
     return Workspace(config, store)
 
 
-def build_app(ws: Workspace) -> Starlette:
-    """The ASGI app of `ws`, whose lifespan runs the background loops (scheduler, …)."""
-    app = create_app(ws, ROUTES)
+def build_app(ws: Workspace) -> ASGIApp:
+    """The ASGI app of `ws`: routes, request counting, and a lifespan running the background loops."""
+    app = create_app(ws, [*counter.routes, *ROUTES])
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -59,7 +62,7 @@ def build_app(ws: Workspace) -> Starlette:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
-    return app
+    return count_requests(app, ws)
 
 
 class LocalWorkspace:
