@@ -1,0 +1,45 @@
+"""Runs one task of a local job run as a local process: notebooks, Python files, wheel entry points.
+
+The scheduler resolves parameters (widgets for notebooks, argv for files and wheels), calls
+``start_task`` and polls the returned ``TaskProcess``; kinds that cannot run here raise
+``UnsupportedTask``. Nothing here imports the rest of prefect_databricks, and the child process
+imports only the standard library (plus the task's own code).
+
+Not emulated: ``dbutils.fs``/``secrets``/``notebook.run``; ``%sql``, ``%scala``, ``%r``, ``%sh``,
+``%pip`` and ``%run`` cells (the task fails at that cell); Git sources and remote URIs (dbfs:, s3:…);
+libraries other than ``whl`` (the local environment must provide them); cell outputs in exports.
+``spark`` exists in notebooks only when pyspark is installed (a local session, built on first use).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .export import export_notebook_html
+from .kinds import prepare
+from .model import OUTPUT_LIMIT, TaskContext, TaskOutcome, TaskProcess, UnsupportedTask
+from .process import FinishedTask, LocalTaskProcess
+from .sources import SourceMissing
+
+__all__ = [
+    "OUTPUT_LIMIT",
+    "TaskContext",
+    "TaskOutcome",
+    "TaskProcess",
+    "UnsupportedTask",
+    "export_notebook_html",
+    "start_task",
+]
+
+
+def start_task(task: dict[str, Any], ctx: TaskContext, *, output_limit: int = OUTPUT_LIMIT) -> TaskProcess:
+    """Start the task (its settings dict) in ``ctx.workdir``; ``UnsupportedTask`` for kinds not run here.
+
+    ``output_limit`` caps the notebook result (first bytes) and the logs (last bytes); it is only
+    lowered by tests. A task whose code cannot be found gives an already failed process.
+    """
+    try:
+        launch = prepare(task, ctx)
+    except SourceMissing as exc:
+        return FinishedTask(TaskOutcome(success=False, error=f"FileNotFoundError: {exc}"))
+    return LocalTaskProcess(launch, ctx, output_limit=output_limit)

@@ -1,0 +1,173 @@
+"""Runs one task in a fresh interpreter (``python _task_runner.py spec.json``) and writes its result file.
+
+Standard library only, so a task starts fast. The spec names the kind (notebook cells, a Python
+file or a package entry point); stdout/stderr go wherever the parent pointed them.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+import dbutils as shim
+
+__all__ = ["main"]
+
+
+def main() -> int:
+    """Run the task described by the spec file in argv[1]; the exit code is 0 only on success."""
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    shim.configure(spec.get("parameters", {}), spec["task_key"], spec.get("task_values", {}))
+    record: dict[str, Any] = {"exit": None, "error": None, "error_trace": None}
+    code = _run_recording(spec, record)
+    record["task_values"] = shim.recorded_task_values()
+    _write_result(spec["result_path"], record)
+    return code
+
+
+def _run_recording(spec: dict[str, Any], record: dict[str, Any]) -> int:
+    try:
+        _KINDS[spec["kind"]](spec)
+    except shim.NotebookExit as stop:
+        record["exit"] = stop.value
+    except SystemExit as stop:
+        return _exit_code(stop, record)
+    except BaseException as exc:
+        trace = _trace(exc)
+        sys.stderr.write(trace)
+        record["error"], record["error_trace"] = _error_line(exc), trace
+        return 1
+    return 0
+
+
+def _exit_code(stop: SystemExit, record: dict[str, Any]) -> int:
+    """Mirror the interpreter: ``None`` is 0, an int is itself, anything else is printed and is 1."""
+    if stop.code is None or isinstance(stop.code, int):
+        return stop.code or 0
+    message = str(stop.code)
+    print(message, file=sys.stderr)
+    record["error"] = message
+    return 1
+
+
+def _trace(exc: BaseException) -> str:
+    """The traceback without this runner's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _error_line(exc: BaseException) -> str:
+    lines = traceback.format_exception_only(type(exc), exc)
+    return next((line for line in lines if not line[:1].isspace()), lines[-1]).strip()
+
+
+def _write_result(path: str, record: dict[str, Any]) -> None:
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    os.replace(partial, path)
+
+
+def _main_module(path: str, search_dir: str) -> dict[str, Any]:
+    """A fresh ``__main__`` module (as ``python file.py`` makes), its directory first on sys.path."""
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    sys.modules["__main__"] = module
+    sys.path[0] = search_dir
+    return module.__dict__
+
+
+def _run_file(spec: dict[str, Any]) -> None:
+    path = spec["path"]
+    sys.argv = [path, *spec.get("argv", [])]
+    namespace = _main_module(path, os.path.dirname(path))
+    with open(path, "rb") as handle:
+        code = compile(handle.read(), path, "exec", dont_inherit=True)
+    exec(code, namespace)
+
+
+def _run_notebook(spec: dict[str, Any]) -> None:
+    name, cells = spec["path"], spec["cells"]
+    sys.argv = [name]
+    namespace = _main_module(name, os.getcwd())
+    namespace.update(_notebook_globals())
+    _register_source(name, cells)
+    for number, cell in enumerate(cells, start=1):
+        if cell["language"] != "python":
+            raise NotImplementedError(
+                f"Cell {number} of {name} is a %{cell['language']} cell: the local workspace runs only "
+                "Python cells (markdown cells are skipped)"
+            )
+        source = "\n" * (cell["line"] - 1) + cell["source"]
+        exec(compile(source, name, "exec", dont_inherit=True), namespace)
+
+
+def _notebook_globals() -> dict[str, Any]:
+    import dbruntime
+
+    return dbruntime.UserNamespaceInitializer.getOrCreate().get_namespace_globals()
+
+
+def _register_source(name: str, cells: list[dict[str, Any]]) -> None:
+    """Let tracebacks quote notebook lines, at the line numbers they have in the notebook."""
+    lines: list[str] = []
+    for cell in cells:
+        source = cell["source"].splitlines()
+        lines.extend([""] * (cell["line"] - 1 - len(lines)))
+        lines[cell["line"] - 1 :] = source
+    text = [line + "\n" for line in lines]
+    linecache.cache[name] = (sum(map(len, text)), None, text, name)
+
+
+def _run_entry_point(spec: dict[str, Any]) -> None:
+    sys.argv = [spec["entry_point"], *spec.get("argv", [])]
+    sys.path[0] = os.getcwd()
+    result = _resolve_entry_point(spec["package"], spec["entry_point"])()
+    if result not in (None, 0):
+        raise SystemExit(result)
+
+
+def _resolve_entry_point(package: str, name: str) -> Callable[[], Any]:
+    """The package's entry point ``name`` (console_scripts first), else ``package.name`` itself."""
+    from importlib import metadata
+
+    try:
+        found = [point for point in metadata.distribution(package).entry_points if point.name == name]
+    except metadata.PackageNotFoundError:
+        found = []
+    if found:
+        found.sort(key=lambda point: point.group != "console_scripts")
+        return found[0].load()
+    return _package_function(package, name)
+
+
+def _package_function(package: str, name: str) -> Callable[[], Any]:
+    import importlib
+
+    try:
+        function = getattr(importlib.import_module(package.replace("-", "_")), name)
+    except (ImportError, AttributeError) as exc:
+        raise LookupError(
+            f"python_wheel_task: package {package!r} has no entry point {name!r} and no function "
+            f"{package}.{name} ({exc})"
+        ) from None
+    return function
+
+
+_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "notebook": _run_notebook,
+    "file": _run_file,
+    "entry_point": _run_entry_point,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The executor's contract with the scheduler: what a task run gets, what it gives back, how it is driven.
+
+The scheduler resolves parameters and dependencies; the executor only runs one task and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["OUTPUT_LIMIT", "TaskContext", "TaskOutcome", "TaskProcess", "UnsupportedTask"]
+
+OUTPUT_LIMIT = 5 * 1024 * 1024
+"""Bytes kept of a notebook result (the first) and of the logs (the last): "5 MB" in runs/get-output."""
+
+
+class UnsupportedTask(Exception):
+    """A task the local workspace cannot run; ``str(exc)`` is the task run's state_message."""
+
+
+@dataclass
+class TaskContext:
+    """Everything one task run needs from the scheduler, already resolved."""
+
+    workdir: Path
+    task_key: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    task_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    read_object: Callable[[str], bytes | None] = field(default=lambda _path: None)
+
+
+@dataclass
+class TaskOutcome:
+    """How a finished task run ended, in the terms of runs/get-output."""
+
+    success: bool
+    notebook_result: str | None = None
+    truncated: bool = False
+    logs: str = ""
+    logs_truncated: bool = False
+    error: str | None = None
+    error_trace: str | None = None
+    task_values: dict[str, Any] = field(default_factory=dict)
+
+
+class TaskProcess(Protocol):
+    """A started task run, driven by the scheduler's loop."""
+
+    def poll(self) -> TaskOutcome | None:
+        """The outcome once the run has ended, ``None`` while it runs; never blocks."""
+        ...
+
+    def kill(self) -> None:
+        """Kill the run's whole process group; the next poll returns a failed outcome."""
+        ...

@@ -1,0 +1,123 @@
+"""One task run as one local process group: spawned non-blocking, polled, killed as a whole.
+
+The child is ``sys.executable`` running the child runner in its own session (so its process group
+holds everything it starts), with stdout and stderr going to one log file in the workdir: files,
+not pipes, so a chatty task can never block on a full pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .kinds import Launch
+from .model import TaskContext, TaskOutcome
+from .outcome import LOG_FILE, RESULT_FILE, read_outcome
+
+__all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess"]
+
+CHILD_DIR = Path(__file__).with_name("child")
+_RUNNER = CHILD_DIR / "_task_runner.py"
+_SPEC_FILE = "task.json"
+
+
+class LocalTaskProcess:
+    """A running task: ``poll`` never blocks, ``kill`` ends the whole process group at once."""
+
+    def __init__(self, launch: Launch, ctx: TaskContext, *, output_limit: int) -> None:
+        self.workdir = ctx.workdir
+        self._notebook = launch.notebook
+        self._limit = output_limit
+        self._killed = False
+        self._outcome: TaskOutcome | None = None
+        self._process = _spawn(launch, ctx)
+
+    @property
+    def pid(self) -> int:
+        """The child's pid, which is also its process group id."""
+        return self._process.pid
+
+    def poll(self) -> TaskOutcome | None:
+        """The outcome once the process has exited (its stragglers are then killed), else ``None``."""
+        if self._outcome is not None or not (self._killed or _exited(self._process.pid)):
+            return self._outcome
+        if not self._killed:
+            _kill_group(self._process.pid)
+            self._process.wait()
+        self._outcome = read_outcome(
+            self.workdir,
+            self._process.returncode,
+            notebook=self._notebook,
+            limit=self._limit,
+            killed=self._killed,
+        )
+        return self._outcome
+
+    def kill(self) -> None:
+        """SIGKILL the group and reap the child; a run whose outcome was already polled keeps it."""
+        if self._outcome is not None:
+            return
+        self._killed = True
+        _kill_group(self._process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=1)
+
+
+class FinishedTask:
+    """A task run that ended before a process could start (e.g. its notebook does not exist)."""
+
+    def __init__(self, outcome: TaskOutcome) -> None:
+        self._outcome = outcome
+
+    def poll(self) -> TaskOutcome | None:
+        return self._outcome
+
+    def kill(self) -> None:
+        """Nothing runs, and the outcome is already a failure."""
+
+
+def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    spec_path = ctx.workdir / _SPEC_FILE
+    (ctx.workdir / RESULT_FILE).unlink(missing_ok=True)
+    spec = {**launch.spec, "result_path": str(ctx.workdir / RESULT_FILE)}
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    with (ctx.workdir / LOG_FILE).open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, str(_RUNNER), str(spec_path)],
+            cwd=ctx.workdir,
+            env=_environment(launch, ctx),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _environment(launch: Launch, ctx: TaskContext) -> dict[str, str]:
+    """os.environ + ctx.env, with the dbutils shim and the task's wheels first on PYTHONPATH."""
+    env = {**os.environ, **ctx.env}
+    inherited = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
+    env["PYTHONPATH"] = os.pathsep.join([str(CHILD_DIR), *launch.python_path, *inherited])
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child has exited, without reaping it: its pid (the group id) stays reserved until then."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL every process of the group: the task and whatever it started and left behind."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
