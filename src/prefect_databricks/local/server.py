@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from . import counter
 from .app import create_app
 from .counter import count_requests
+from .faults import with_faults
 from .routes import BACKGROUND, ROUTES
 from .state import Workspace, WorkspaceConfig, default_data_dir
 from .store import Store
@@ -62,7 +63,7 @@ def build_app(ws: Workspace) -> ASGIApp:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
-    return count_requests(app, ws)
+    return count_requests(with_faults(app, ws), ws)
 
 
 class LocalWorkspace:

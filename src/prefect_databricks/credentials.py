@@ -1,0 +1,267 @@
+"""`DatabricksCredentials`: the Block that holds a workspace host and one way to authenticate.
+
+It keeps the 0.4 field names, so saved blocks load unchanged, and builds the pooled
+`DatabricksClient` (one per credentials object and event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prefect.blocks.core import Block
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+
+from .client.auth import HttpxAuth, OAuthM2MAuth, PatAuth
+from .client.errors import ClientValidationError
+from .client.transport import DatabricksClient
+from .client.wire import normalize_host, user_agent
+
+__all__ = ["DatabricksCredentials"]
+
+_ENV = {
+    "host": "DATABRICKS_HOST",
+    "token": "DATABRICKS_TOKEN",
+    "client_id": "DATABRICKS_CLIENT_ID",
+    "client_secret": "DATABRICKS_CLIENT_SECRET",
+}
+_DEFAULT_CONFIG_FILE = "~/.databrickscfg"
+
+
+class _ClientCache:
+    """Per-loop clients and the shared token provider; never copied or pickled with the block."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.provider: PatAuth | OAuthM2MAuth | None = None
+        self.clients: dict[asyncio.AbstractEventLoop, dict[str, DatabricksClient]] = {}
+
+    def forget_closed_loops(self) -> None:
+        """Drop the clients of loops that have closed (their connections died with the loop)."""
+        for loop in [loop for loop in list(self.clients) if loop.is_closed()]:
+            del self.clients[loop]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _ClientCache:
+        return _ClientCache()
+
+    def __copy__(self) -> _ClientCache:
+        return _ClientCache()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ClientCache, ())
+
+    def __eq__(self, other: object) -> bool:
+        """Caches never make two blocks differ."""
+        return isinstance(other, _ClientCache)
+
+    __hash__ = object.__hash__
+
+
+class DatabricksCredentials(Block):
+    """Credentials of a Databricks workspace: a personal access token or an OAuth service principal.
+
+    Build it from fields, `from_env()` or `from_profile()`; `get_jobs_client()` gives the pooled
+    async client the tasks use.
+    """
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    _block_type_name = "Databricks Credentials"
+    _logo_url = "https://images.ctfassets.net/gm98wzqotmnx/5GTHI1PH2dTiantfps6Fnc/1c750fab7f4c14ea1b93a62b9fea6a94/databricks_logo_icon_file.png"
+    _documentation_url = "https://docs.prefect.io/integrations/prefect-databricks"
+    _code_example = """```python
+from prefect_databricks import DatabricksCredentials
+
+databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
+```"""
+
+    databricks_instance: str = Field(
+        default=...,
+        title="Databricks Instance",
+        description=(
+            "The workspace host, e.g. dbc-a1b2345c-d6e7.cloud.databricks.com; "
+            "https:// and a trailing / are optional."
+        ),
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        title="Token",
+        description="A personal access token; leave empty when using a service principal.",
+    )
+    client_id: str | None = Field(
+        default=None,
+        title="Client ID",
+        description="The service principal's client (application) ID, for OAuth M2M.",
+    )
+    client_secret: SecretStr | None = Field(
+        default=None,
+        title="Client Secret",
+        description="The service principal's OAuth secret, for OAuth M2M.",
+    )
+    tenant_id: str | None = Field(
+        default=None,
+        title="Tenant ID",
+        description="The Azure tenant of a Microsoft Entra ID service principal; empty otherwise.",
+    )
+    client_kwargs: dict[str, Any] | None = Field(
+        default=None,
+        title="Client Options",
+        description="Extra httpx.AsyncClient options, such as verify, timeout or headers.",
+    )
+
+    _cache: _ClientCache = PrivateAttr(default_factory=_ClientCache)
+
+    @field_validator("databricks_instance")
+    @classmethod
+    def _check_instance(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        try:
+            normalize_host(value)
+        except ClientValidationError as exc:
+            raise ValueError(f"databricks_instance {exc.rule}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> DatabricksCredentials:
+        _check_auth(
+            _given(self.token), bool(self.client_id), _given(self.client_secret), bool(self.tenant_id)
+        )
+        return self
+
+    @property
+    def host(self) -> str:
+        """The workspace URL with its scheme, e.g. `https://dbc-….cloud.databricks.com`."""
+        return normalize_host(self.databricks_instance)
+
+    @classmethod
+    def from_env(cls) -> DatabricksCredentials:
+        """From `DATABRICKS_HOST`, `DATABRICKS_TOKEN` / `DATABRICKS_CLIENT_ID` + `_SECRET`.
+
+        As the Databricks SDK does, a profile of `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`)
+        is read when `DATABRICKS_CONFIG_PROFILE` names one or when the environment gives neither
+        a host nor credentials; environment values override the profile's.
+        """
+        env = _env_values()
+        named = os.environ.get("DATABRICKS_CONFIG_PROFILE") or None
+        if env and not named:
+            return cls._build(env, source="the DATABRICKS_* environment variables")
+        return cls._from_file(named, os.environ.get("DATABRICKS_CONFIG_FILE"), env)
+
+    @classmethod
+    def from_profile(
+        cls, name: str = "DEFAULT", config_file: str | Path = _DEFAULT_CONFIG_FILE
+    ) -> DatabricksCredentials:
+        """From a profile of a Databricks config file (INI: `host`, `token`, `client_id`, …).
+
+        `DATABRICKS_*` environment variables override the profile's values, as in the SDK.
+        """
+        return cls._from_file(name, config_file, _env_values())
+
+    @classmethod
+    def _from_file(
+        cls, name: str | None, config_file: str | Path | None, env: dict[str, str]
+    ) -> DatabricksCredentials:
+        path = Path(config_file or _DEFAULT_CONFIG_FILE).expanduser()
+        profile_name, profile = _read_profile(path, name)
+        return cls._build({**profile, **env}, source=f"profile [{profile_name}] of {path}")
+
+    @classmethod
+    def _build(cls, values: dict[str, str], *, source: str) -> DatabricksCredentials:
+        if not values.get("host"):
+            raise ValueError(f"No Databricks host in {source}: set DATABRICKS_HOST or `host`.")
+        fields = {key: value for key, value in values.items() if key != "host"}
+        return cls(databricks_instance=values["host"], **fields)
+
+    def auth_provider(self) -> PatAuth | OAuthM2MAuth:
+        """The token provider of these credentials (one per block, so tokens are shared)."""
+        with self._cache.lock:
+            if self._cache.provider is None:
+                self._cache.provider = self._new_provider()
+            return self._cache.provider
+
+    def _new_provider(self) -> PatAuth | OAuthM2MAuth:
+        if self.token is not None and self.token.get_secret_value():
+            return PatAuth(self.token.get_secret_value())
+        secret = self.client_secret.get_secret_value() if self.client_secret else ""
+        return OAuthM2MAuth(self.host, self.client_id or "", secret, tenant_id=self.tenant_id)
+
+    def get_jobs_client(self, *, api_version: str = "2.2") -> DatabricksClient:
+        """The pooled async Jobs client of these credentials for the running event loop.
+
+        One client per credentials object, event loop and API version; called outside a
+        running loop, it returns a new client the caller closes.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._new_client(api_version)
+        with self._cache.lock:
+            self._cache.forget_closed_loops()
+            clients = self._cache.clients.setdefault(loop, {})
+            if api_version not in clients:
+                clients[api_version] = self._new_client(api_version)
+            return clients[api_version]
+
+    def _new_client(self, api_version: str) -> DatabricksClient:
+        return DatabricksClient(
+            self.host, self.auth_provider(), api_version=api_version, client_kwargs=self.client_kwargs
+        )
+
+    def get_client(self) -> httpx.AsyncClient:
+        """A plain `httpx.AsyncClient` on `<host>/api/` that authenticates, as 0.4 returned.
+
+        Kept for old code; new code uses `get_jobs_client()`, which retries and maps errors.
+        """
+        options = dict(self.client_kwargs or {})
+        headers = dict(options.pop("headers", None) or {})
+        own = next((headers.pop(k) for k in list(headers) if k.lower() == "user-agent"), None)
+        headers["User-Agent"] = user_agent(own)
+        return httpx.AsyncClient(
+            base_url=f"{self.host}/api/",
+            headers=headers,
+            auth=HttpxAuth(self.auth_provider()),
+            **options,
+        )
+
+
+def _given(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value())
+
+
+def _check_auth(token: bool, client_id: bool, client_secret: bool, tenant_id: bool) -> None:
+    """Exactly one method: a token, or client_id with client_secret (tenant_id only with those)."""
+    if token and (client_id or client_secret):
+        raise ValueError("Give either token or client_id and client_secret, not both.")
+    if client_id != client_secret:
+        raise ValueError("client_id and client_secret must be given together.")
+    if not token and not client_id:
+        raise ValueError(
+            "No credentials: give token (a personal access token) "
+            "or client_id and client_secret (a service principal)."
+        )
+    if tenant_id and not client_id:
+        raise ValueError("tenant_id is only used with client_id and client_secret.")
+
+
+def _env_values() -> dict[str, str]:
+    """The DATABRICKS_* variables that are set and not empty."""
+    return {key: os.environ[var] for key, var in _ENV.items() if os.environ.get(var)}
+
+
+def _read_profile(path: Path, name: str | None) -> tuple[str, dict[str, str]]:
+    """(profile name, its host and credential keys) from a Databricks INI config file."""
+    import configparser
+
+    parser = configparser.ConfigParser(default_section="__no_default__", interpolation=None)
+    if not parser.read(path):
+        raise ValueError(f"No Databricks config file at {path}: set DATABRICKS_HOST or create it.")
+    settings = parser["__settings__"] if parser.has_section("__settings__") else {}
+    name = name or settings.get("default_profile") or "DEFAULT"
+    if not parser.has_section(name):
+        raise ValueError(f"No profile [{name}] in {path}.")
+    section = parser[name]
+    return name, {key: section[key].strip() for key in _ENV if section.get(key, "").strip()}
