@@ -28,7 +28,8 @@ from starlette.routing import Route
 async def hello(request):
     return JSONResponse({"hello": "world"})
 
-sock = socket.socket(); sock.bind(("127.0.0.1", 0))
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+sock.bind(("127.0.0.1", 0))
 print(json.dumps({"host": "http://127.0.0.1:%d" % sock.getsockname()[1]}), flush=True)
 app = Starlette(routes=[Route("/hello", hello)])
 uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

@@ -12,7 +12,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
-from prefect_databricks.local import LocalWorkspace  # noqa: E402
+from prefect_databricks.local import LocalWorkspace
 
 SP_CLIENT_ID = "sp-client-id-for-tests"
 SP_SECRET = "sp-secret-never-logged-7f3a"

@@ -1,7 +1,8 @@
 """Every endpoint the client calls, declared once as data: name → method, path, version rule.
 
 Jobs endpoints live under `/api/<version>/` (2.2 by default, 2.0/2.1 for old workspaces);
-the permissions endpoints exist only under `/api/2.0/`.
+the permissions endpoints and the Workspace API subset (to put notebooks and files in place)
+exist only under `/api/2.0/`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def _permissions(name: str, method: str, path: str) -> Endpoint:
     return Endpoint(name, method, path, idempotent=True, versioned=False)
 
 
+def _workspace(name: str, method: str) -> Endpoint:
+    return Endpoint(name, method, name, idempotent=True, versioned=False)
+
+
 _TABLE = (
     _jobs("jobs/create", "POST", idempotent=False),
     _jobs("jobs/delete", "POST", idempotent=False),
@@ -82,6 +87,12 @@ _TABLE = (
     _permissions("permissions/jobs/set", "PUT", "permissions/jobs/{job_id}"),
     _permissions("permissions/jobs/update", "PATCH", "permissions/jobs/{job_id}"),
     _permissions("permissions/jobs/levels", "GET", "permissions/jobs/{job_id}/permissionLevels"),
+    _workspace("workspace/import", "POST"),
+    _workspace("workspace/export", "GET"),
+    _workspace("workspace/mkdirs", "POST"),
+    _workspace("workspace/list", "GET"),
+    _workspace("workspace/get-status", "GET"),
+    _workspace("workspace/delete", "POST"),
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in _TABLE})

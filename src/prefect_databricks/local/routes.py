@@ -12,3 +12,16 @@ __all__ = ["BACKGROUND", "ROUTES"]
 
 ROUTES: list[BaseRoute] = []
 BACKGROUND: list[Callable[[Workspace], Awaitable[None]]] = []
+
+from . import control, files, jobs, oidc, permissions  # noqa: E402
+
+ROUTES += [*oidc.ROUTES, *control.ROUTES, *jobs.ROUTES, *permissions.ROUTES, *files.ROUTES]
+
+from . import ui  # noqa: E402
+
+ROUTES += ui.ROUTES
+
+from . import runs, scheduler  # noqa: E402
+
+ROUTES += runs.ROUTES
+BACKGROUND.append(scheduler.run_scheduler)

@@ -1,0 +1,48 @@
+"""The `prefect-databricks` command line: a typer app whose sub-apps import their work lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["app", "main", "workspace_app"]
+
+app = typer.Typer(help="Prefect and Databricks Jobs tools.", no_args_is_help=True)
+workspace_app = typer.Typer(help="The local Databricks workspace.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+
+_DATA_HELP = "State directory (default: ~/.prefect-databricks/workspace)."
+_TOKEN_HELP = "Token to accept (default: generated once, kept in the data dir)."
+_FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
+
+
+@workspace_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind (0 picks a free one).")] = 8080,
+    data_dir: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
+    token: Annotated[str | None, typer.Option(help=_TOKEN_HELP)] = None,
+    faults: Annotated[str | None, typer.Option(help=_FAULTS_HELP)] = None,
+    service_principal: Annotated[
+        list[str] | None, typer.Option(help="OAuth M2M client as ID:SECRET (repeatable).")
+    ] = None,
+) -> None:
+    """Serve the Jobs API on this machine until Ctrl-C or SIGTERM."""
+    from .local.serve import serve_forever
+
+    serve_forever(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        token=token,
+        faults=faults,
+        service_principals=service_principal or [],
+    )
+
+
+def main() -> None:
+    """Entry point of the `prefect-databricks` console script."""
+    app()
