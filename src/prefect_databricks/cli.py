@@ -43,6 +43,14 @@ def serve(
     )
 
 
+@app.command("demo")
+def demo() -> None:
+    """Run the main job: a multi-task Databricks job from a Prefect flow, on a local workspace by default."""
+    from .demo import main as run_demo
+
+    raise typer.Exit(run_demo())
+
+
 def main() -> None:
     """Entry point of the `prefect-databricks` console script."""
     app()

@@ -1,11 +1,11 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Score one region
-# MAGIC Run once per element of the for-each task's inputs.
+# MAGIC Run once per element of the for-each task's inputs (a market name, given as {{input}}).
 
 # COMMAND ----------
 
-dbutils.widgets.text("region", "")
-region = dbutils.widgets.get("region")
-score = sum(ord(c) for c in region) % 100
-dbutils.notebook.exit(f"{region}: score {score}")
+dbutils.widgets.text("market", "")
+market = dbutils.widgets.get("market")
+score = sum(ord(c) for c in market) % 100
+dbutils.notebook.exit(f"{market}: score {score}")
