@@ -12,10 +12,11 @@ from .dag import select_only
 from .errors import InvalidParameterValue
 from .job_rules import check_task_count_for_version, check_tasks
 from .lifecycle import LifeCycle
+from .oidc import LOCAL_USER
 from .params import Params
 from .queueing import place
 from .references import LEGACY_PARAMS, job_parameters, overriding_parameters
-from .run_docs import LOCAL_USER, new_task_entry, set_state
+from .run_docs import new_task_entry, set_state
 from .state import Workspace
 from .wakeup import wake
 
@@ -64,8 +65,8 @@ def _job_run(ws: Workspace, job: dict[str, Any], params: Params) -> dict[str, An
     return run
 
 
-def submit(ws: Workspace, params: Params, version: str = "2.2") -> dict[str, Any]:
-    """Submit a one-time run (not saved as a job, still given a job_id): `{run_id}`."""
+def submit(ws: Workspace, params: Params, *, version: str, creator: str = LOCAL_USER) -> dict[str, Any]:
+    """Submit a one-time run (not saved as a job, still given a job_id) for `creator`: `{run_id}`."""
     tasks = params.list("tasks") or []
     if not tasks:
         raise InvalidParameterValue("Missing required field: tasks")
@@ -76,7 +77,7 @@ def submit(ws: Workspace, params: Params, version: str = "2.2") -> dict[str, Any
         return {"run_id": existing}
     name = params.str("run_name") or "Untitled"
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
-    run.update(creator_user_name=LOCAL_USER, job_clusters=params.list("job_clusters") or [])
+    run.update(creator_user_name=creator, job_clusters=params.list("job_clusters") or [])
     run["_local"].update(timeout_seconds=params.int("timeout_seconds", default=0), queue=True)
     return {"run_id": _create(ws, run, tasks, token)["run_id"]}
 

@@ -14,7 +14,6 @@ from .paging import array_page, decode_token, encode_token
 from .state import Workspace
 
 __all__ = [
-    "LOCAL_USER",
     "entries",
     "iterations_of",
     "latest_entries",
@@ -29,7 +28,6 @@ __all__ = [
     "task_spec",
 ]
 
-LOCAL_USER = "local-user@localhost"
 _INTERNAL = "_local"
 _RUN_ARRAYS = (("tasks",), ("job_clusters",), ("job_parameters",), ("repair_history",))
 _RUNTIME_KEYS = frozenset({

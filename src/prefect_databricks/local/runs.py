@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from .app import Call, api
+from .oidc import caller
 from .repair import repair
 from .run_create import run_now, submit
 from .run_output import export, get_output
@@ -20,7 +21,7 @@ async def _run_now(call: Call) -> dict[str, Any]:
 
 
 async def _submit(call: Call) -> dict[str, Any]:
-    return submit(call.ws, call.params, call.version)
+    return submit(call.ws, call.params, version=call.version, creator=caller(call.ws, call.request))
 
 
 async def _get(call: Call) -> dict[str, Any]:
