@@ -1,31 +1,11 @@
-"""The endpoint table: every Jobs endpoint once, checked against the SDK-derived spec digest."""
+"""The endpoint table: every Jobs endpoint once (matched to the spec in test_endpoint_tables.py)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 
 from prefect_databricks.client import API_VERSIONS, ENDPOINTS, ClientValidationError
 from prefect_databricks.client.endpoints import endpoint
-
-_DIGEST = Path(__file__).parents[3] / "shared" / "spec" / "jobs-api-2.2.sdk-digest.json"
-
-
-def _spec() -> set[tuple[str, str]]:
-    data = json.loads(_DIGEST.read_text())
-    return {
-        (e["http_method"], e["path"]) for e in data["endpoints"] if e["sdk_method"].startswith("JobsAPI.")
-    }
-
-
-def test_table_matches_the_spec_digest() -> None:
-    ours = {
-        (e.method, e.url_path("2.2", {"job_id": "{job_id}"}).replace("%7B", "{").replace("%7D", "}"))
-        for e in ENDPOINTS.values()
-    }
-    assert ours == _spec()
 
 
 def test_sixteen_jobs_endpoints_and_four_permissions() -> None:
