@@ -22,7 +22,7 @@ from _servers import hello_world, local_workspace
 from prefect_databricks.local.store import Store
 
 _SUCCESS = {"code": "SUCCESS", "type": "SUCCESS"}
-_REQUESTS = 3000
+_REQUESTS = 2000
 _CONCURRENCY = 16
 
 
@@ -70,22 +70,33 @@ def _latency_ms(base: str, token: str, rounds: int = 200) -> float:
     return statistics.median(samples)
 
 
+def _interleaved(rounds: int, **targets: tuple[str, str, dict[str, str]]) -> dict[str, float]:
+    """Median req/s of each target, measured in alternation so machine load hits them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (base, path, headers) in targets.items():
+            samples[name].append(asyncio.run(_throughput(base, path, headers)))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def main() -> None:
     """Print the figures and their ratios to the goals."""
     with tempfile.TemporaryDirectory() as small, tempfile.TemporaryDirectory() as large:
         run_id = _seed_runs(Path(small), 100)
         _seed_runs(Path(large), 100_000)
-        with hello_world() as hello:
-            hello_rps = asyncio.run(_throughput(hello["host"], "/hello", {}))
-        with local_workspace(Path(small)) as ws:
+        with hello_world() as hello, local_workspace(Path(small)) as ws:
             auth = {"Authorization": f"Bearer {ws['token']}"}
-            get_rps = asyncio.run(_throughput(ws["host"], f"/api/2.2/jobs/runs/get?run_id={run_id}", auth))
+            rps = _interleaved(
+                3,
+                hello=(hello["host"], "/hello", {}),
+                get=(ws["host"], f"/api/2.2/jobs/runs/get?run_id={run_id}", auth),
+            )
             small_ms = _latency_ms(ws["host"], ws["token"])
         with local_workspace(Path(large)) as ws:
             large_ms = _latency_ms(ws["host"], ws["token"])
-    print(f"hello-world Starlette        {hello_rps:8.0f} req/s")
-    print(f"runs/get (local workspace)   {get_rps:8.0f} req/s", end="")
-    print(f"   ratio {get_rps / hello_rps:.2f}x  (goal >= 0.5x)")
+    print(f"hello-world Starlette        {rps['hello']:8.0f} req/s")
+    print(f"runs/get (local workspace)   {rps['get']:8.0f} req/s", end="")
+    print(f"   ratio {rps['get'] / rps['hello']:.2f}x  (goal >= 0.5x)")
     print(f"runs/list, 100 runs stored   {small_ms:8.2f} ms")
     print(f"runs/list, 100,000 runs      {large_ms:8.2f} ms", end="")
     print(f"    ratio {large_ms / small_ms:.2f}x  (goal <= 1.5x)")
