@@ -1,0 +1,261 @@
+"""Flows that start a Databricks run and wait for it: submit, run-now, repair, or a run started elsewhere.
+
+The three 0.4 flows keep their names, parameters and return values; waiting has no hidden cap,
+cancels the remote run when the flow is cancelled, crashes or times out, shares one poller per
+workspace, and raises a `DatabricksRunError` naming each failed task. Called in a sync flow or
+task they run synchronously; elsewhere they are awaitable, as in 0.4.
+"""
+
+# No `from __future__ import annotations` here: a runner may ship these flows by value (cloudpickle),
+# without this module's globals, and Prefect validates parameters from the annotations, so they
+# must be real types rather than names to resolve.
+
+from typing import Any
+
+from prefect_databricks.credentials import DatabricksCredentials
+from prefect_databricks.jobs import jobs_run_now, jobs_runs_get, jobs_runs_get_output, jobs_runs_submit
+from prefect_databricks.waiting.compose import Handler, Waiting, flow_result, start_and_wait, wait_and_finish
+from prefect_databricks.waiting.dual import waiting_flow
+from prefect_databricks.waiting.follow import follow_run
+from prefect_databricks.waiting.outcome import (
+    DatabricksRunCanceled,
+    DatabricksRunError,
+    DatabricksRunFailed,
+    DatabricksRunSkipped,
+    DatabricksRunTimedOut,
+)
+from prefect_databricks.waiting.steps import derive_token, resolve_job_id, start_repair, without_none
+
+__all__ = [
+    "DatabricksJobInternalError",
+    "DatabricksJobRunTimedOut",
+    "DatabricksJobSkipped",
+    "DatabricksJobTerminated",
+    "DatabricksRunCanceled",
+    "DatabricksRunError",
+    "DatabricksRunFailed",
+    "DatabricksRunSkipped",
+    "DatabricksRunTimedOut",
+    "jobs_run_now",
+    "jobs_run_now_and_wait",
+    "jobs_runs_get",
+    "jobs_runs_get_output",
+    "jobs_runs_repair_and_wait",
+    "jobs_runs_submit",
+    "jobs_runs_submit_and_wait_for_completion",
+    "jobs_runs_submit_by_id_and_wait_for_completion",
+    "jobs_runs_wait_for_completion",
+    "wait_for_run",
+]
+
+DatabricksJobTerminated = DatabricksRunError
+"""0.4 name: any run that did not succeed."""
+DatabricksJobSkipped = DatabricksRunSkipped
+"""0.4 name: a skipped run."""
+DatabricksJobInternalError = DatabricksRunFailed
+"""0.4 name: a run that ended in INTERNAL_ERROR (now: any failed run)."""
+DatabricksJobRunTimedOut = DatabricksRunTimedOut
+"""0.4 name: `max_wait_seconds` reached."""
+
+
+@waiting_flow(name="Submit jobs runs and wait for completion")
+async def jobs_runs_submit_and_wait_for_completion(
+    databricks_credentials: DatabricksCredentials,
+    tasks: list[Any],
+    run_name: str | None = None,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    git_source: Any = None,
+    timeout_seconds: int | None = None,
+    idempotency_token: str | None = None,
+    access_control_list: list[Any] | None = None,
+    return_metadata: bool = False,
+    job_submission_handler: Handler | None = None,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+    **jobs_runs_submit_kwargs: Any,
+) -> Any:
+    """Submit a one-time run and wait for it; returns task_key → notebook output (and the run).
+
+    Args:
+        databricks_credentials: the workspace.
+        tasks: the run's tasks (models or dicts); run_name, git_source, timeout_seconds and
+            access_control_list as in `runs/submit`, plus any other field as a keyword.
+        max_wait_seconds: stop waiting after this long (no limit by default), cancelling the
+            run unless `cancel_on_timeout=False`.
+        poll_frequency_seconds: the longest interval between two polls.
+        idempotency_token: by default derived from the flow run id, so a retried flow run
+            re-attaches to the run it started.
+        return_metadata: also return the run (with every task's `output`).
+        job_submission_handler: called with the submit response (awaited if async).
+        fail_on_success_with_failures: treat SUCCESS_WITH_FAILURES as a failure.
+    """
+    body = without_none(
+        tasks=tasks,
+        run_name=run_name,
+        git_source=git_source,
+        timeout_seconds=timeout_seconds,
+        idempotency_token=derive_token("runs/submit", idempotency_token),
+        access_control_list=access_control_list,
+        **jobs_runs_submit_kwargs,
+    )
+    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    label = f"submit-{run_name or 'run'}"
+    run = await start_and_wait(
+        databricks_credentials, "jobs/runs/submit", body, label, job_submission_handler, how
+    )
+    return flow_result(run, return_metadata)
+
+
+@waiting_flow(name="Submit existing job runs and wait for completion")
+async def jobs_runs_submit_by_id_and_wait_for_completion(
+    databricks_credentials: DatabricksCredentials,
+    job_id: int,
+    idempotency_token: str | None = None,
+    jar_params: list[str] | None = None,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    notebook_params: dict[str, Any] | None = None,
+    python_params: list[str] | None = None,
+    spark_submit_params: list[str] | None = None,
+    python_named_params: dict[str, Any] | None = None,
+    pipeline_params: dict[str, Any] | str | None = None,
+    sql_params: dict[str, Any] | None = None,
+    dbt_commands: list[str] | None = None,
+    job_submission_handler: Handler | None = None,
+    return_metadata: bool = False,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+    **jobs_runs_submit_kwargs: Any,
+) -> Any:
+    """Run an existing job now (`run-now`) and wait for it; as `jobs_run_now_and_wait` by job id.
+
+    Any other `run-now` field (`job_parameters`, `only`, `queue`, ...) is passed as a keyword.
+    """
+    return await jobs_run_now_and_wait.fn(
+        databricks_credentials,
+        job_id=job_id,
+        idempotency_token=idempotency_token,
+        max_wait_seconds=max_wait_seconds,
+        poll_frequency_seconds=poll_frequency_seconds,
+        return_metadata=return_metadata,
+        job_submission_handler=job_submission_handler,
+        cancel_on_timeout=cancel_on_timeout,
+        fail_on_success_with_failures=fail_on_success_with_failures,
+        jar_params=jar_params,
+        notebook_params=notebook_params,
+        python_params=python_params,
+        spark_submit_params=spark_submit_params,
+        python_named_params=python_named_params,
+        pipeline_params=pipeline_params,
+        sql_params=sql_params,
+        dbt_commands=dbt_commands,
+        **jobs_runs_submit_kwargs,
+    )
+
+
+@waiting_flow(name="Run a job and wait for completion")
+async def jobs_run_now_and_wait(
+    databricks_credentials: DatabricksCredentials,
+    job_id: int | None = None,
+    job_name: str | None = None,
+    job_parameters: dict[str, Any] | None = None,
+    idempotency_token: str | None = None,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    return_metadata: bool = False,
+    job_submission_handler: Handler | None = None,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+    **run_now_kwargs: Any,
+) -> Any:
+    """Run a job now, by `job_id` or by exact `job_name` (one job must match), and wait for it.
+
+    Other `run-now` fields (`only`, `queue`, legacy `notebook_params`, ...) go as keywords;
+    returns task_key → notebook output, and the run too with `return_metadata=True`.
+    """
+    resolved = await resolve_job_id(databricks_credentials, job_id, job_name)
+    body = without_none(
+        job_id=resolved,
+        job_parameters=job_parameters,
+        idempotency_token=derive_token(f"run-now:{resolved}", idempotency_token),
+        **run_now_kwargs,
+    )
+    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    run = await start_and_wait(
+        databricks_credentials, "jobs/run-now", body, f"job-{resolved}", job_submission_handler, how
+    )
+    return flow_result(run, return_metadata)
+
+
+@waiting_flow(name="Repair a job run and wait for completion")
+async def jobs_runs_repair_and_wait(
+    databricks_credentials: DatabricksCredentials,
+    run_id: int,
+    rerun_tasks: list[str] | None = None,
+    rerun_all_failed_tasks: bool | None = None,
+    rerun_dependent_tasks: bool | None = None,
+    latest_repair_id: int | None = None,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    return_metadata: bool = False,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+    **repair_kwargs: Any,
+) -> Any:
+    """Re-run the chosen tasks of a finished run (all failed ones by default) and wait for it.
+
+    The latest repair id is looked up when not given; other `runs/repair` fields go as keywords.
+    """
+    if rerun_tasks is None and rerun_all_failed_tasks is None:
+        rerun_all_failed_tasks = True
+    body = without_none(
+        rerun_tasks=rerun_tasks,
+        rerun_all_failed_tasks=rerun_all_failed_tasks,
+        rerun_dependent_tasks=rerun_dependent_tasks,
+        latest_repair_id=latest_repair_id,
+        **repair_kwargs,
+    )
+    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    await start_repair(databricks_credentials, run_id, body)
+    run = await wait_and_finish(databricks_credentials, run_id, "repair", how)
+    return flow_result(run, return_metadata)
+
+
+@waiting_flow(name="Wait for a Databricks run")
+async def wait_for_run(
+    databricks_credentials: DatabricksCredentials,
+    run_id: int,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    return_metadata: bool = False,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+) -> Any:
+    """Wait for a run started elsewhere; returns task_key → notebook output (and the run), or raises."""
+    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    run = await wait_and_finish(databricks_credentials, run_id, "run", how)
+    return flow_result(run, return_metadata)
+
+
+@waiting_flow(name="Wait for completion of jobs runs")
+async def jobs_runs_wait_for_completion(
+    multi_task_jobs_runs_id: int,
+    databricks_credentials: DatabricksCredentials,
+    run_name: str | None = None,
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    cancel_on_timeout: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Wait for a run to end and return `(state, run)` as 0.4 did, without raising on failure.
+
+    Reaching `max_wait_seconds` (no limit by default) raises `DatabricksRunTimedOut`.
+    """
+    run = await follow_run(
+        databricks_credentials,
+        multi_task_jobs_runs_id,
+        max_wait_seconds=max_wait_seconds,
+        poll_frequency_seconds=poll_frequency_seconds,
+        cancel_on_timeout=cancel_on_timeout,
+    )
+    return run.get("state") or {}, run

@@ -1,0 +1,131 @@
+"""Cancelling the remote run when the wait on it is abandoned.
+
+Every run being waited on is tracked here with its credentials and the Prefect flow run that
+waits. Whoever stops the wait early cancels the remote run: the waiter itself (asyncio
+cancellation, a Prefect flow timeout), the flow hooks `on_cancellation`/`on_crashed` (Prefect
+cancellation through a runner, SIGTERM inside a flow), and the SIGINT/SIGTERM handlers
+installed by `install_signal_handlers` (a process stopped outside any flow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from prefect_databricks.credentials import DatabricksCredentials
+
+__all__ = [
+    "Tracked",
+    "cancel_remote",
+    "cancel_runs_of_flow_run",
+    "cancel_tracked_sync",
+    "install_signal_handlers",
+    "track",
+    "tracked",
+    "untrack",
+]
+
+_log = logging.getLogger("prefect_databricks.cancel")
+_SYNC_CANCEL_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A remote run being waited on, and by which Prefect flow run (None outside a flow)."""
+
+    run_id: int
+    credentials: DatabricksCredentials
+    flow_run_id: UUID | None
+
+
+_TRACKED: dict[int, Tracked] = {}
+_LOCK = threading.Lock()
+
+
+def track(run_id: int, credentials: DatabricksCredentials, flow_run_id: UUID | None) -> None:
+    """Remember that `run_id` is being waited on, so it is cancelled if the wait is abandoned."""
+    with _LOCK:
+        _TRACKED[int(run_id)] = Tracked(int(run_id), credentials, flow_run_id)
+
+
+def untrack(run_id: int) -> None:
+    """The wait on `run_id` ended (or the run was cancelled): forget it."""
+    with _LOCK:
+        _TRACKED.pop(int(run_id), None)
+
+
+def tracked(flow_run_id: UUID | None = None) -> list[Tracked]:
+    """The runs being waited on, all of them or those of one flow run."""
+    with _LOCK:
+        items = list(_TRACKED.values())
+    return [t for t in items if flow_run_id is None or t.flow_run_id == flow_run_id]
+
+
+async def cancel_remote(credentials: DatabricksCredentials, run_id: int) -> None:
+    """Ask Databricks to cancel `run_id` (a no-op for a finished run); logs instead of raising."""
+    try:
+        await credentials.get_jobs_client().call("jobs/runs/cancel", params={"run_id": int(run_id)})
+        _log.warning("Cancelled Databricks run %s.", run_id)
+    except Exception as exc:  # cleanup must never hide the reason the wait stopped
+        _log.error("Could not cancel Databricks run %s: %s", run_id, exc)
+    finally:
+        untrack(run_id)
+
+
+async def cancel_runs_of_flow_run(flow: Any, flow_run: Any, state: Any) -> None:
+    """Flow hook (`on_cancellation`, `on_crashed`): cancel the remote runs this flow run waited on."""
+    for item in tracked(getattr(flow_run, "id", None)):
+        _log.warning(
+            "Flow run %s ended %s; cancelling Databricks run %s.", flow_run.id, state.type, item.run_id
+        )
+        await cancel_remote(item.credentials, item.run_id)
+
+
+def cancel_tracked_sync(items: list[Tracked]) -> None:
+    """Cancel `items` from synchronous code (a signal handler), on a fresh loop in a fresh thread."""
+
+    async def cancel_all() -> None:
+        await asyncio.gather(*(cancel_remote(t.credentials, t.run_id) for t in items))
+
+    thread = threading.Thread(target=asyncio.run, args=(cancel_all(),), name="dbx-cancel", daemon=True)
+    thread.start()
+    thread.join(_SYNC_CANCEL_TIMEOUT)
+
+
+_INSTALLED: dict[int, Any] = {}
+
+
+def install_signal_handlers() -> None:
+    """Cancel every tracked run on SIGINT/SIGTERM, then let the previous handler run (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(signum)
+        if _INSTALLED.get(signum) is current and current is not None:
+            continue
+        handler = _chained(current)
+        signal.signal(signum, handler)
+        _INSTALLED[signum] = handler
+
+
+def _chained(previous: Any) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        items = tracked()
+        if items:
+            _log.warning("Signal %s: cancelling %d Databricks run(s).", signum, len(items))
+            cancel_tracked_sync(items)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    return handler
