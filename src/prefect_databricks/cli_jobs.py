@@ -1,0 +1,125 @@
+"""`prefect-databricks jobs list|get|run-now`: the workspace's jobs, straight through the client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from prefect_databricks.cli_support import (
+    IntervalOption,
+    JsonOption,
+    ProfileOption,
+    UsageError,
+    execute,
+    print_json,
+    show,
+)
+
+if TYPE_CHECKING:
+    from prefect_databricks.client import DatabricksClient
+
+__all__ = ["jobs_app", "parse_params", "resolve_job"]
+
+jobs_app = typer.Typer(help="List, show and run the jobs of a workspace.", no_args_is_help=True)
+
+
+@jobs_app.command("list")
+def list_jobs(
+    name: Annotated[str | None, typer.Option(help="Only jobs with exactly this name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many jobs.")] = 100,
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """List jobs, newest first (every page is followed up to --limit)."""
+
+    async def work(client: DatabricksClient) -> None:
+        jobs = []
+        async for job in client.iter_jobs(name=name, limit=min(limit, 100)):
+            jobs.append(job)
+            if len(jobs) >= limit:
+                break
+        show(jobs, as_json, "print_jobs")
+
+    execute(profile, work)
+
+
+@jobs_app.command("get")
+def get_job(
+    job_id: Annotated[int, typer.Argument(help="The job's id.")],
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Show a job's settings: its tasks and their dependencies (all pages merged)."""
+
+    async def work(client: DatabricksClient) -> None:
+        show(await client.get_job(job_id), as_json, "print_job")
+
+    execute(profile, work)
+
+
+@jobs_app.command("run-now")
+def run_now(
+    job_id: Annotated[int | None, typer.Argument(help="The job's id (or give --job-name).")] = None,
+    job_name: Annotated[str | None, typer.Option(help="The job's exact name (one job must match).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A job parameter as KEY=VALUE (repeatable).")
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the run to its end; exit 1 unless it succeeds.")
+    ] = False,
+    interval: IntervalOption = 2.0,
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Start a run of a job now; with --wait, show its tasks live and end with the result."""
+    parameters = parse_params(param or [])
+
+    async def work(client: DatabricksClient) -> int | None:
+        resolved = await resolve_job(client, job_id, job_name)
+        body: dict[str, Any] = {"job_id": resolved, **({"job_parameters": parameters} if parameters else {})}
+        started = await client.call("jobs/run-now", params=body)
+        if wait:
+            from prefect_databricks.cli_progress import watch_run
+
+            return await watch_run(client, int(started["run_id"]), interval, as_json)
+        _started(started, resolved, as_json)
+        return None
+
+    execute(profile, work)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` options as a mapping; a usage error names the malformed one."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--param")
+        params[key] = value
+    return params
+
+
+async def resolve_job(client: DatabricksClient, job_id: int | None, job_name: str | None) -> int:
+    """`job_id`, or the id of the one job named exactly `job_name`."""
+    if (job_id is None) == (job_name is None):
+        raise UsageError("give a JOB_ID or --job-name, not both and not neither")
+    if job_id is not None:
+        return job_id
+    ids = [
+        job["job_id"]
+        async for job in client.iter_jobs(name=job_name)
+        if (job.get("settings") or {}).get("name") == job_name
+    ]
+    if len(ids) != 1:
+        found = f"jobs {', '.join(map(str, ids))} are" if ids else "no job is"
+        raise UsageError(f"--job-name must name exactly one job; {found} named {job_name!r}")
+    return int(ids[0])
+
+
+def _started(response: dict[str, Any], job_id: int, as_json: bool) -> None:
+    if as_json:
+        print_json(response)
+        return
+    run_id = response["run_id"]
+    print(f"Started run {run_id} of job {job_id}. Follow it: prefect-databricks runs watch {run_id}")
