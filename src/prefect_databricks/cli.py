@@ -7,11 +7,16 @@ from typing import Annotated
 
 import typer
 
+from .cli_jobs import jobs_app
+from .cli_runs import runs_app
+
 __all__ = ["app", "main", "workspace_app"]
 
 app = typer.Typer(help="Prefect and Databricks Jobs tools.", no_args_is_help=True)
 workspace_app = typer.Typer(help="The local Databricks workspace.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(runs_app, name="runs")
 
 
 _DATA_HELP = "State directory (default: ~/.prefect-databricks/workspace)."
@@ -29,6 +34,9 @@ def serve(
     service_principal: Annotated[
         list[str] | None, typer.Option(help="OAuth M2M client as ID:SECRET (repeatable).")
     ] = None,
+    max_task_processes: Annotated[
+        int | None, typer.Option(min=1, help="Task processes running at once (default: cores × 2).")
+    ] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM."""
     from .local.serve import serve_forever
@@ -40,6 +48,7 @@ def serve(
         token=token,
         faults=faults,
         service_principals=service_principal or [],
+        max_task_processes=max_task_processes,
     )
 
 

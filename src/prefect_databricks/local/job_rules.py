@@ -1,17 +1,17 @@
 """The documented rules of job settings (types, limits, references), each broken rule a 400 naming the field.
 
-Fidelity gaps: the quartz cron expression is checked for its field count only; cluster specs, libraries
-and task-type bodies are checked for types and required fields, not for their cloud-side meaning.
+Fidelity gaps: cluster specs, libraries and task-type bodies are checked for types and required fields,
+not for their cloud-side meaning.
 """
 
 from __future__ import annotations
 
 import re
-import zoneinfo
 from typing import Any
 
 from .errors import InvalidParameterValue
 from .jobs_schema import FIELDS
+from .quartz import parse, zone
 from .shapes import check_shape, field_path
 
 __all__ = [
@@ -28,6 +28,7 @@ _MAX_TASKS = 1000
 _KEY = re.compile(r"^[\w\-]{1,100}$")
 _PARAMETER_NAME = re.compile(r"^[\w\-.]+$")
 _LIMITS = {"tags": 25, "environment_variables": 10}
+_PERIODIC_UNITS = ("MINUTES", "HOURS", "DAYS", "WEEKS")
 
 
 def check_settings(settings: Any, path: str = "") -> None:
@@ -113,20 +114,24 @@ def _check_triggers(settings: dict[str, Any], path: str) -> None:
         raise _bad(field_path(path, "triggers"), "cannot be combined with schedule, trigger or continuous.")
     if "schedule" in present:
         _check_schedule(settings["schedule"], field_path(path, "schedule"))
+    if "trigger" in present and settings["trigger"].get("periodic") is not None:
+        _check_periodic(settings["trigger"]["periodic"], field_path(path, "trigger.periodic"))
 
 
 def _check_schedule(schedule: dict[str, Any], path: str) -> None:
-    cron = schedule["quartz_cron_expression"].split()
-    if len(cron) not in (6, 7):
-        raise _bad(
-            f"{path}.quartz_cron_expression",
-            "a Quartz cron expression has 6 or 7 "
-            "fields (seconds minutes hours day-of-month month day-of-week [year]).",
-        )
-    try:
-        zoneinfo.ZoneInfo(schedule["timezone_id"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise _bad(f"{path}.timezone_id", f"unknown time zone '{schedule['timezone_id']}'.") from None
+    """The Quartz expression and the Java time zone id, parsed as the scheduler will use them."""
+    for field, check in (("quartz_cron_expression", parse), ("timezone_id", zone)):
+        try:
+            check(schedule[field])
+        except ValueError as exc:
+            raise _bad(f"{path}.{field}", str(exc)) from None
+
+
+def _check_periodic(periodic: dict[str, Any], path: str) -> None:
+    if periodic["interval"] < 1:
+        raise _bad(f"{path}.interval", "must be at least 1.")
+    if periodic["unit"] not in _PERIODIC_UNITS:
+        raise _bad(f"{path}.unit", f"must be one of {', '.join(_PERIODIC_UNITS)}.")
 
 
 def _check_parameters(parameters: list[dict[str, Any]], path: str) -> None:

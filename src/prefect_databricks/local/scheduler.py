@@ -1,7 +1,10 @@
-"""The one scheduler loop: admits queued runs, drives every active run's task runs, reconciles crashes.
+"""The one scheduler loop: starts scheduled runs, admits queued runs, drives every active run's task
+runs, reconciles crashes.
 
-Every ≈50 ms (or at once when a request wakes it) one synchronous tick reads the active runs,
-advances each (run_steps.step_run) and writes back what changed before anything else can read it.
+Every ≈50 ms (or at once when a request or a task process's exit wakes it) one synchronous tick
+starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
+back-filled), reads the active runs, advances each (run_steps.step_run) and writes back what
+changed before anything else can read it.
 No thread per run: task processes are polled, never waited on. On start, runs a crash left
 active are ended as INTERNAL_ERROR (queued runs, which never started, stay queued).
 """
@@ -16,9 +19,11 @@ import os
 from typing import Any
 
 from .lifecycle import LifeCycle
+from .process_exits import ExitWatch
 from .queueing import try_admit
 from .run_docs import set_state, task_runs
 from .run_steps import step_run
+from .schedules import Timetable
 from .state import Workspace
 from .task_drivers import Processes
 from .task_launch import kill_leftover
@@ -36,21 +41,25 @@ _log = logging.getLogger("prefect_databricks.local")
 
 def task_process_limit(ws: Workspace) -> int:
     """How many task processes may run at once: `max_task_processes` if configured, else cores × 2."""
-    configured = getattr(ws.config, "max_task_processes", None)
-    return int(configured or (os.cpu_count() or 1) * 2)
+    return ws.config.max_task_processes or (os.cpu_count() or 1) * 2
 
 
 class Scheduler:
-    """The state of the loop: the task processes it started and its wake-up event."""
+    """The state of the loop: the task processes it started, the schedules and its wake-up event."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.procs = Processes(limit=task_process_limit(ws))
+        self.timetable = Timetable(ws)
         self.wakeup = doorbell(ws)
 
     def tick(self) -> None:
-        """Advance every active run once; synchronous, so no request interleaves with it."""
+        """Start due scheduled runs, advance every active run once; synchronous, so no request interleaves."""
         self.procs.collect_drained(self.ws)
+        try:
+            self.timetable.fire(self.ws.now_ms())
+        except Exception:  # a broken schedule must not stop the runs already going
+            _log.exception("Starting scheduled runs failed")
         runs = self._active_runs()
         for run in runs:
             try:
@@ -114,6 +123,7 @@ class Scheduler:
 async def run_scheduler(ws: Workspace) -> None:
     """The background loop of the local workspace (started by the server at startup)."""
     scheduler = Scheduler(ws)
+    exits = ExitWatch(scheduler.wakeup)
     scheduler.reconcile()
     try:
         while True:
@@ -121,8 +131,10 @@ async def run_scheduler(ws: Workspace) -> None:
                 scheduler.tick()
             except Exception:  # the store failing once must not stop the loop
                 _log.exception("Scheduler tick failed")
+            exits.watch(pid for p in scheduler.procs.running.values() if (pid := getattr(p, "pid", None)))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scheduler.wakeup.wait(), TICK_SECONDS)
             scheduler.wakeup.clear()
     finally:
+        exits.close()
         scheduler.shutdown()

@@ -36,15 +36,17 @@ def serve_forever(
     token: str | None,
     faults: str | None,
     service_principals: Sequence[str],
+    max_task_processes: int | None = None,
 ) -> None:
     """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn."""
     try:
         principals = parse_service_principals(service_principals)
         if faults:
             parse_spec(faults)
+        ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
+                            max_task_processes=max_task_processes)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults)
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     ws.config.host = f"http://{bound_host}:{bound_port}"

@@ -38,13 +38,21 @@ def open_workspace(
     token: str | None = None,
     service_principals: Mapping[str, str] | None = None,
     faults: str | None = None,
+    max_task_processes: int | None = None,
 ) -> Workspace:
-    """Open (or create) the workspace state under `data_dir`; the token is generated once and kept."""
+    """Open (or create) the workspace state under `data_dir`; the token is generated once and kept.
+
+    `max_task_processes` bounds the task processes running at once (None: cores × 2).
+    """
+    if max_task_processes is not None and max_task_processes < 1:
+        raise ValueError("max_task_processes must be at least 1.")
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     store = Store(data_dir / _DB_FILE)
     token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
     store.set_meta("token", token)
-    config = WorkspaceConfig(data_dir, token, dict(service_principals or {}), faults)
+    config = WorkspaceConfig(
+        data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes
+    )
     return Workspace(config, store)
 
 
@@ -84,7 +92,8 @@ class LocalWorkspace:
     """A local workspace served on loopback in a background thread.
 
     `with LocalWorkspace(data_dir=..., port=0) as ws:` gives `ws.host`, `ws.token` and
-    `ws.credentials()`; the state stays in `data_dir` (a temporary one if omitted).
+    `ws.credentials()`; the state stays in `data_dir` (a temporary one if omitted). At most
+    `max_task_processes` task processes run at once (default: cores × 2).
     """
 
     def __init__(
@@ -96,6 +105,7 @@ class LocalWorkspace:
         token: str | None = None,
         service_principals: Mapping[str, str] | None = None,
         faults: str | None = None,
+        max_task_processes: int | None = None,
     ) -> None:
         self._tmp: Any = None
         if data_dir is None:
@@ -104,7 +114,8 @@ class LocalWorkspace:
             self._tmp = tempfile.TemporaryDirectory(prefix="dbx-local-")
             data_dir = self._tmp.name
         self.workspace = open_workspace(
-            Path(data_dir), token=token, service_principals=service_principals, faults=faults
+            Path(data_dir), token=token, service_principals=service_principals, faults=faults,
+            max_task_processes=max_task_processes,
         )
         self._bind = (host, port)
         self._server: uvicorn.Server | None = None

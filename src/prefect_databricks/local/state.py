@@ -16,13 +16,17 @@ __all__ = ["Workspace", "WorkspaceConfig"]
 
 @dataclass
 class WorkspaceConfig:
-    """How the local workspace was started; `host` is filled in once the port is bound."""
+    """How the local workspace was started; `host` is filled in once the port is bound.
+
+    `max_task_processes` bounds the task processes running at once (None: cores × 2).
+    """
 
     data_dir: Path
     token: str
     service_principals: Mapping[str, str] = field(default_factory=dict)
     faults: str | None = None
     host: str = ""
+    max_task_processes: int | None = None
 
 
 class Workspace:

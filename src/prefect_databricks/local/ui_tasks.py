@@ -1,4 +1,5 @@
-"""The task table of a run page: one row per task (latest attempt) and a folding panel with its output."""
+"""The task table of a run page: one row per task (latest attempt) and a folding panel with its output
+(and, for a for-each task, its iterations)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,30 @@ __all__ = ["task_table"]
 
 _HEADS = ["Task", "State", "Started", "Duration", "Attempts", "Depends on", "Output"]
 _PREVIEW_CHARS = 80
+_MAX_ITERATIONS_SHOWN = 200
 
 
-def task_table(ws: Workspace, tasks: list[dict[str, Any]], now_ms: int) -> Safe:
-    """Rows for each task key in first-seen order; `tasks` holds every attempt of every task."""
+def task_table(
+    ws: Workspace, tasks: list[dict[str, Any]], now_ms: int,
+    iterations: dict[int, list[dict[str, Any]]] | None = None,
+) -> Safe:
+    """Rows for each task key in first-seen order; `tasks` holds every attempt of every task (public
+    documents), `iterations` the iteration task runs of for-each task runs by their run id."""
     attempts: dict[str, list[dict[str, Any]]] = {}
     for entry in tasks:
         attempts.setdefault(str(entry["task_key"]), []).append(entry)
     if not attempts:
         return tag("p", "This run has no tasks.", class_="muted")
-    rows = join(_rows(ws, key, tries, now_ms) for key, tries in attempts.items())
+    found = iterations or {}
+    rows = join(_rows(ws, key, tries, now_ms, found.get(tries[-1].get("run_id", -1), []))
+                for key, tries in attempts.items())
     head = tag("thead", tag("tr", join(tag("th", h) for h in _HEADS)))
     return tag("table", head, tag("tbody", rows), class_="tasks")
 
 
-def _rows(ws: Workspace, key: str, tries: list[dict[str, Any]], now_ms: int) -> Safe:
+def _rows(
+    ws: Workspace, key: str, tries: list[dict[str, Any]], now_ms: int, iterations: list[dict[str, Any]]
+) -> Safe:
     task = tries[-1]
     output = _output(ws, task)
     cells = [
@@ -33,7 +43,8 @@ def _rows(ws: Workspace, key: str, tries: list[dict[str, Any]], now_ms: int) -> 
         duration(task, now_ms), len(tries), _depends_on(task), _summary(task, output),
     ]
     row = tag("tr", join(tag("td", c) for c in cells), id=f"task-{key}", class_="task")
-    panel = tag("details", tag("summary", "Output and logs"), _panel(ws, task, tries, output, now_ms),
+    panel = tag("details", tag("summary", "Output and logs"),
+                _panel(ws, task, tries, output, now_ms), _iterations(ws, iterations, now_ms),
                 id=f"details-{key}")
     return join([row, tag("tr", tag("td", panel, colspan=len(_HEADS)), class_="task-detail")])
 
@@ -101,6 +112,23 @@ def _what(task: dict[str, Any]) -> str:
     spec = task.get(kind) or {}
     target = spec.get("python_file") or spec.get("notebook_path") or spec.get("entry_point") or ""
     return f"{kind} {target}".strip()
+
+
+def _iterations(ws: Workspace, iterations: list[dict[str, Any]], now_ms: int) -> Safe:
+    """The iteration task runs of a for-each task: state, task run id, duration and error of each."""
+    if not iterations:
+        return Safe("")
+    items = []
+    for entry in iterations[:_MAX_ITERATIONS_SHOWN]:
+        failed = entry.get("state", {}).get("result_state") not in (None, "SUCCESS")
+        error = _preview(_output(ws, entry).get("error") or "") if failed else ""
+        label = f"task run {entry.get('run_id', '')} · try {entry.get('attempt_number', 0) + 1} · "
+        note = tag("span", error, class_="error") if error else ""
+        items.append(tag("li", state_badge(entry), " ", label, duration(entry, now_ms), " ", note))
+    more = len(iterations) - _MAX_ITERATIONS_SHOWN
+    tail = tag("p", f"… and {more} more iterations.", class_="muted") if more > 0 else Safe("")
+    return join([tag("h4", f"Iterations ({len(iterations)})"), tag("ul", join(items), class_="iterations"),
+                 tail])
 
 
 def _attempts(ws: Workspace, tries: list[dict[str, Any]], now_ms: int) -> Safe:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .run_docs import iterations_of, public
 from .state import Workspace
 from .ui_graph import task_graph
 from .ui_html import Safe, duration, esc, join, state_badge, state_of, tag, timestamp
@@ -59,21 +60,28 @@ def job_view(ws: Workspace, job_id: int, offset: int) -> View | None:
 
 def run_view(ws: Workspace, run_id: int) -> View | None:
     """A job run: its state, the task graph and the task table with outputs; None if no such run."""
-    run = ws.store.get_run(run_id)
-    if run is None:
+    stored = ws.store.get_run(run_id)
+    if stored is None:
         return None
     now = ws.now_ms()
+    run = public(stored)
     title = str(run.get("run_name") or f"Run {run_id}")
-    tasks = [{k: v for k, v in t.items() if not k.startswith("_")} for t in run.get("tasks", [])]
+    tasks = run.get("tasks", [])
     latest = list({t["task_key"]: t for t in tasks}.values())
     body = join([
         tag("h1", title, " ", state_badge(run)),
         _facts(_run_facts(run, now)),
         tag("h2", "Tasks"),
         task_graph(latest, now) if latest else Safe(""),
-        task_table(ws, tasks, now),
+        task_table(ws, tasks, now, _iterations(stored)),
     ])
     return View(title, body, state_of(run)[1])
+
+
+def _iterations(stored: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """The iterations of each for-each task run (kept in the scheduler's bookkeeping), made public."""
+    found = {t["run_id"]: iterations_of(t) for t in stored.get("tasks", []) if "run_id" in t}
+    return {run_id: [public(i) for i in its] for run_id, its in found.items() if its}
 
 
 def task_run_parent(ws: Workspace, task_run_id: int) -> tuple[int, str] | None:
