@@ -1,29 +1,13 @@
-"""Fixtures of the examples' tests: one Prefect test server per session, the examples loaded by path."""
+"""Fixtures of the examples' tests: the examples loaded by path."""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 from example_helpers import EXAMPLES
-
-from prefect_databricks import DatabricksCredentials
-from prefect_databricks.local import LocalWorkspace
-
-
-@pytest.fixture(scope="session")
-def examples_prefect() -> Iterator[str]:
-    """One temporary Prefect server for every example (it takes 13-25 s to start); yields its API URL."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        prefect_test_harness(server_startup_timeout=120),
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
-        yield str(PREFECT_API_URL.value())
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +25,3 @@ def load_example() -> Callable[[str], ModuleType]:
         return loaded[name]
 
     return load
-
-
-@pytest.fixture(scope="session")
-def creds(workspace: LocalWorkspace) -> DatabricksCredentials:
-    """Credentials of the session's local workspace."""
-    return workspace.credentials()

@@ -21,7 +21,7 @@ from prefect_databricks import DatabricksCredentials
 from prefect_databricks.local import LocalWorkspace
 
 Load = Callable[[str], ModuleType]
-pytestmark = pytest.mark.usefixtures("examples_prefect")
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 _REGION_SCRIPT = """
     import sys
@@ -106,8 +106,8 @@ def test_legacy_0_4_code_runs_unchanged(
     assert outputs["prefect-task"]["result"] == "4"
 
 
-def test_the_pytest_example_passes_on_the_shared_prefect_server(examples_prefect: str) -> None:
-    env = {**os.environ, "PREFECT_API_URL": examples_prefect}
+def test_the_pytest_example_passes_on_the_shared_prefect_server(prefect_harness: str) -> None:
+    env = {**os.environ, "PREFECT_API_URL": prefect_harness}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", str(EXAMPLES / "test_with_local_workspace.py")],
         env=env,

@@ -11,7 +11,7 @@ from example_helpers import README
 
 from prefect_databricks.local import LocalWorkspace
 
-pytestmark = pytest.mark.usefixtures("examples_prefect")
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _python_blocks(section: str) -> list[str]:

@@ -1,20 +1,12 @@
-"""Fixtures of the task tests: credentials of the local workspace, a recording transport, Prefect."""
+"""Fixtures of the task tests: credentials whose requests are recorded."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from task_helpers import RecordingTransport
 
 from prefect_databricks.credentials import DatabricksCredentials
 from prefect_databricks.local import LocalWorkspace
-
-
-@pytest.fixture
-def creds(workspace: LocalWorkspace) -> DatabricksCredentials:
-    """PAT credentials of the session's local workspace."""
-    return workspace.credentials()
 
 
 @pytest.fixture
@@ -31,14 +23,3 @@ def recorded_creds(workspace: LocalWorkspace, recorder: RecordingTransport) -> D
         token=workspace.token,
         client_kwargs={"transport": recorder},
     )
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for the few flow-level tests (it takes ~13 s to start)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    no_heartbeat = temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-    with prefect_test_harness(server_startup_timeout=120), no_heartbeat:
-        yield
