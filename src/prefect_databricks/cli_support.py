@@ -7,7 +7,8 @@ Exit codes:
   3  API or network error: the workspace refused the request or did not answer
   130 interrupted (Ctrl-C) while waiting; the run goes on
 
-Heavy imports (the credentials block loads Prefect) happen inside the functions, so `--help` is fast.
+Credentials come from `client.config`, never the Prefect block, so no command imports Prefect; the
+client itself is imported inside the functions, so `--help` is fast.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import typer
 
 if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient
-    from prefect_databricks.credentials import DatabricksCredentials
+    from prefect_databricks.client.config import WorkspaceConfig
 
 __all__ = [
     "EXIT_API",
@@ -35,7 +36,7 @@ __all__ = [
     "ProfileOption",
     "UsageError",
     "execute",
-    "load_credentials",
+    "load_config",
     "print_json",
     "show",
 ]
@@ -66,28 +67,24 @@ class UsageError(Exception):
     """A request the CLI cannot make as given (exit code 2), e.g. a job name matching no job."""
 
 
-def load_credentials(profile: str | None) -> DatabricksCredentials:
-    """Credentials as Databricks tools find them: a named profile, else the environment or config file."""
+def load_config(profile: str | None) -> WorkspaceConfig:
+    """The workspace as Databricks tools find it: a named profile, else the environment or config file."""
     import os
 
-    from prefect_databricks.credentials import DatabricksCredentials
+    from prefect_databricks.client.config import DEFAULT_CONFIG_FILE, WorkspaceConfig
 
     if profile:
-        config_file = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
-        return DatabricksCredentials.from_profile(profile, config_file)
-    return DatabricksCredentials.from_env()
+        return WorkspaceConfig.from_profile(
+            profile, os.environ.get("DATABRICKS_CONFIG_FILE") or DEFAULT_CONFIG_FILE
+        )
+    return WorkspaceConfig.from_env()
 
 
-def _client(credentials: DatabricksCredentials) -> DatabricksClient:
+def _client(config: WorkspaceConfig) -> DatabricksClient:
     """A client that gives up within about 30 s (a person should not wait out the 5-minute budget)."""
-    from prefect_databricks.client import DatabricksClient, RetryPolicy
+    from prefect_databricks.client import RetryPolicy
 
-    return DatabricksClient(
-        credentials.host,
-        credentials.auth_provider(),
-        retry=RetryPolicy(**_CLI_RETRY),
-        client_kwargs=credentials.client_kwargs,
-    )
+    return config.new_client(retry=RetryPolicy(**_CLI_RETRY))
 
 
 def execute(profile: str | None, work: Callable[[DatabricksClient], Awaitable[int | None]]) -> None:
@@ -97,7 +94,7 @@ def execute(profile: str | None, work: Callable[[DatabricksClient], Awaitable[in
 
 
 async def _with_client(profile: str | None, work: Callable[[DatabricksClient], Awaitable[int | None]]) -> int:
-    client = _client(load_credentials(profile))
+    client = _client(load_config(profile))
     async with client:
         return await work(client) or EXIT_OK
 
@@ -114,23 +111,14 @@ def _guarded(action: Callable[[], int]) -> int:
         return _fail(str(exc), EXIT_USAGE)
     except DatabricksError as exc:
         return _fail(str(exc), EXIT_API)
-    except ValueError as exc:  # credentials: no host, no token, bad profile (pydantic errors included)
-        return _fail(_value_error_text(exc), EXIT_USAGE)
+    except ValueError as exc:  # configuration: no host, no or two auth methods, no such profile
+        return _fail(str(exc), EXIT_USAGE)
 
 
 def _fail(message: str, code: int) -> int:
     text = " ".join(message.split())
     print(f"error: {text}", file=sys.stderr, flush=True)
     return code
-
-
-def _value_error_text(exc: ValueError) -> str:
-    """One line from a ValueError; a pydantic ValidationError gives its messages, never the input."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return str(exc)
-    messages = [str(item.get("msg", "")).removeprefix("Value error, ") for item in errors()]
-    return "invalid credentials: " + "; ".join(messages)
 
 
 def print_json(value: Any) -> None:

@@ -7,7 +7,6 @@ It keeps the 0.4 field names, so saved blocks load unchanged, and builds the poo
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,12 @@ from prefect.blocks.core import Block
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from .client.auth import HttpxAuth, OAuthM2MAuth, PatAuth
+from .client.config import DEFAULT_CONFIG_FILE, check_auth, lookup_env, lookup_profile
 from .client.errors import ClientValidationError
 from .client.transport import DatabricksClient
 from .client.wire import normalize_host, user_agent
 
 __all__ = ["DatabricksCredentials"]
-
-_ENV = {
-    "host": "DATABRICKS_HOST",
-    "token": "DATABRICKS_TOKEN",
-    "client_id": "DATABRICKS_CLIENT_ID",
-    "client_secret": "DATABRICKS_CLIENT_SECRET",
-}
-_DEFAULT_CONFIG_FILE = "~/.databrickscfg"
 
 
 class _ClientCache:
@@ -127,9 +119,7 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
 
     @model_validator(mode="after")
     def _one_auth_method(self) -> DatabricksCredentials:
-        _check_auth(
-            _given(self.token), bool(self.client_id), _given(self.client_secret), bool(self.tenant_id)
-        )
+        check_auth(_given(self.token), bool(self.client_id), _given(self.client_secret), bool(self.tenant_id))
         return self
 
     @property
@@ -145,34 +135,22 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         is read when `DATABRICKS_CONFIG_PROFILE` names one or when the environment gives neither
         a host nor credentials; environment values override the profile's.
         """
-        env = _env_values()
-        named = os.environ.get("DATABRICKS_CONFIG_PROFILE") or None
-        if env and not named:
-            return cls._build(env, source="the DATABRICKS_* environment variables")
-        return cls._from_file(named, os.environ.get("DATABRICKS_CONFIG_FILE"), env)
+        values, _ = lookup_env()
+        return cls._build(values)
 
     @classmethod
     def from_profile(
-        cls, name: str = "DEFAULT", config_file: str | Path = _DEFAULT_CONFIG_FILE
+        cls, name: str = "DEFAULT", config_file: str | Path = DEFAULT_CONFIG_FILE
     ) -> DatabricksCredentials:
         """From a profile of a Databricks config file (INI: `host`, `token`, `client_id`, …).
 
         `DATABRICKS_*` environment variables override the profile's values, as in the SDK.
         """
-        return cls._from_file(name, config_file, _env_values())
+        values, _ = lookup_profile(name, config_file)
+        return cls._build(values)
 
     @classmethod
-    def _from_file(
-        cls, name: str | None, config_file: str | Path | None, env: dict[str, str]
-    ) -> DatabricksCredentials:
-        path = Path(config_file or _DEFAULT_CONFIG_FILE).expanduser()
-        profile_name, profile = _read_profile(path, name)
-        return cls._build({**profile, **env}, source=f"profile [{profile_name}] of {path}")
-
-    @classmethod
-    def _build(cls, values: dict[str, str], *, source: str) -> DatabricksCredentials:
-        if not values.get("host"):
-            raise ValueError(f"No Databricks host in {source}: set DATABRICKS_HOST or `host`.")
+    def _build(cls, values: dict[str, str]) -> DatabricksCredentials:
         fields = {key: value for key, value in values.items() if key != "host"}
         return cls(databricks_instance=values["host"], **fields)
 
@@ -230,38 +208,3 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
 
 def _given(secret: SecretStr | None) -> bool:
     return secret is not None and bool(secret.get_secret_value())
-
-
-def _check_auth(token: bool, client_id: bool, client_secret: bool, tenant_id: bool) -> None:
-    """Exactly one method: a token, or client_id with client_secret (tenant_id only with those)."""
-    if token and (client_id or client_secret):
-        raise ValueError("Give either token or client_id and client_secret, not both.")
-    if client_id != client_secret:
-        raise ValueError("client_id and client_secret must be given together.")
-    if not token and not client_id:
-        raise ValueError(
-            "No credentials: give token (a personal access token) "
-            "or client_id and client_secret (a service principal)."
-        )
-    if tenant_id and not client_id:
-        raise ValueError("tenant_id is only used with client_id and client_secret.")
-
-
-def _env_values() -> dict[str, str]:
-    """The DATABRICKS_* variables that are set and not empty."""
-    return {key: os.environ[var] for key, var in _ENV.items() if os.environ.get(var)}
-
-
-def _read_profile(path: Path, name: str | None) -> tuple[str, dict[str, str]]:
-    """(profile name, its host and credential keys) from a Databricks INI config file."""
-    import configparser
-
-    parser = configparser.ConfigParser(default_section="__no_default__", interpolation=None)
-    if not parser.read(path):
-        raise ValueError(f"No Databricks config file at {path}: set DATABRICKS_HOST or create it.")
-    settings = parser["__settings__"] if parser.has_section("__settings__") else {}
-    name = name or settings.get("default_profile") or "DEFAULT"
-    if not parser.has_section(name):
-        raise ValueError(f"No profile [{name}] in {path}.")
-    section = parser[name]
-    return name, {key: section[key].strip() for key in _ENV if section.get(key, "").strip()}

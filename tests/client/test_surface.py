@@ -16,6 +16,7 @@ def test_client_all_is_pinned() -> None:
         "InvalidParameterValue", "InvalidState", "NotFound", "OAuthM2MAuth", "PatAuth", "PermissionDenied",
         "RequestLimitExceeded", "ResourceAlreadyExists", "ResourceConflict", "ResourceDoesNotExist",
         "RetryPolicy", "TemporarilyUnavailable", "TransportError", "Unauthenticated", "Unimplemented",
+        "WorkspaceConfig",
         "normalize_host", "set_testing",
     }  # fmt: skip
     for name in client.__all__:

@@ -6,6 +6,7 @@ It imports nothing from Prefect; `prefect_databricks.jobs` and the credentials b
 from __future__ import annotations
 
 from .auth import HttpxAuth, OAuthM2MAuth, PatAuth
+from .config import WorkspaceConfig
 from .endpoints import API_VERSIONS, ENDPOINTS, Endpoint
 from .errors import (
     ApiError,
@@ -59,6 +60,7 @@ __all__ = [
     "TransportError",
     "Unauthenticated",
     "Unimplemented",
+    "WorkspaceConfig",
     "normalize_host",
     "set_testing",
 ]
