@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -289,3 +291,27 @@ def test_a_refused_access_control_list_creates_no_job(http: httpx.Client) -> Non
     response = http.post("/api/2.2/jobs/create", json={"name": name, "access_control_list": acl})
     assert response.status_code == 400
     assert http.get("/api/2.2/jobs/list", params={"name": name}).json() == {}
+
+
+
+def test_null_fields_mean_unset(http: httpx.Client, tmp_path: Path) -> None:
+    """As in proto3 JSON, a `null` field is unset (prefect-databricks 0.4 sends every unset field as null)."""
+    script = tmp_path / "ok.py"
+    script.write_text("print('ok')\n")
+    task = {"task_key": "t", "spark_python_task": {"python_file": str(script), "parameters": None}}
+    tasks = [{**task, "notebook_task": None, "depends_on": None}]
+    body = {"run_name": "nulls", "tasks": tasks, "git_source": None}
+    run_id = http.post("/api/2.1/jobs/runs/submit", json=body).json()["run_id"]
+    run = _finished(http, run_id)
+    assert run["state"].get("result_state") == "SUCCESS", run["state"]
+    assert "notebook_task" not in run["tasks"][0]
+
+
+def _finished(http: httpx.Client, run_id: int, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = http.get("/api/2.1/jobs/runs/get", params={"run_id": run_id}).json()
+        done = run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR")
+        if done or time.monotonic() > deadline:
+            return run
+        time.sleep(0.1)

@@ -105,7 +105,19 @@ async def _json_object(request: Request, *, required: bool) -> dict[str, Any]:
         raise MalformedRequest("Invalid JSON given in the body of the request.") from None
     if not isinstance(body, dict):
         raise MalformedRequest("The body of the request must be a JSON object.")
-    return body
+    return _without_nulls(body)
+
+
+def _without_nulls(value: Any) -> Any:
+    """`value` with every object field that is `null` removed: as in proto3 JSON, null means unset.
+
+    Clients such as prefect-databricks 0.4 send every unset field as `null`.
+    """
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
