@@ -13,6 +13,7 @@ from typing import Any
 
 from .app import Call, api
 from .errors import InvalidParameterValue, ResourceDoesNotExist
+from .params import Params
 from .shapes import check_shape
 from .state import Workspace
 
@@ -124,10 +125,7 @@ def _response_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _job_id(call: Call) -> int:
-    raw = call.path["job_id"]
-    if not raw.isdigit():
-        raise InvalidParameterValue(f"Invalid value for field job_id: '{raw}' is not an integer.")
-    return int(raw)
+    return Params({"job_id": call.path["job_id"]}, from_query=True).int("job_id", required=True) or 0
 
 
 async def _get(call: Call) -> dict[str, Any]:

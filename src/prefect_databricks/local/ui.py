@@ -77,9 +77,13 @@ def _html(view: View | None) -> Response:
     return HTMLResponse(page(view.title, view.body, refresh=view.active), status, headers=_HEADERS)
 
 
+_MAX_OFFSET = 2**62  # SQLite binds int64; no listing is anywhere near this long
+_IDS = range(2**63)  # job and run ids are int64; any other number names nothing
+
+
 def _offset(request: Request) -> int:
     try:
-        return max(int(request.query_params.get("offset", "0")), 0)
+        return min(max(int(request.query_params.get("offset", "0")), 0), _MAX_OFFSET)
     except ValueError:
         return 0
 
@@ -96,12 +100,15 @@ async def _jobs(ws: Workspace, request: Request) -> Response:
 
 
 async def _job(ws: Workspace, request: Request) -> Response:
-    return _html(job_view(ws, request.path_params["job_id"], _offset(request)))
+    job_id: int = request.path_params["job_id"]
+    return _html(job_view(ws, job_id, _offset(request)) if job_id in _IDS else None)
 
 
 async def _run(ws: Workspace, request: Request) -> Response:
     """A job run's page; a task run's id opens its job run at the task's row."""
     run_id: int = request.path_params["run_id"]
+    if run_id not in _IDS:
+        return _html(None)
     view = run_view(ws, run_id)
     if view is None and (holder := task_run_parent(ws, run_id)) is not None:
         parent, key = holder
