@@ -31,6 +31,15 @@ def _given(value: Any) -> bool:
     return value is not None and value is not False
 
 
+def _container(payload: Mapping[str, Any], field: str, kinds: tuple[type, ...]) -> Any:
+    """The field's value if it is absent or of one of `kinds`; else a clear error, not a TypeError."""
+    value = payload.get(field)
+    if value is not None and (isinstance(value, str) or not isinstance(value, kinds)):
+        expected = " or ".join("a list" if kind is Sequence else "an object" for kind in kinds)
+        raise ClientValidationError(field, f"must be {expected} (got {type(value).__name__} {value!r})")
+    return value
+
+
 @dataclass(frozen=True)
 class IntRange:
     """An integer field must lie in [low, high]."""
@@ -85,7 +94,7 @@ class AsciiOnly:
     field: str
 
     def __call__(self, payload: Mapping[str, Any]) -> None:
-        for item in payload.get(self.field) or ():
+        for item in _container(payload, self.field, (Sequence,)) or ():
             if isinstance(item, str) and not item.isascii():
                 raise ClientValidationError(self.field, f"must be ASCII only (got {item!r})")
 
@@ -112,7 +121,7 @@ class MaxItems:
     limit: int
 
     def __call__(self, payload: Mapping[str, Any]) -> None:
-        value = payload.get(self.field)
+        value = _container(payload, self.field, (Sequence, Mapping))
         if value is not None and len(value) > self.limit:
             rule = f"at most {self.limit} entries are allowed (got {len(value)})"
             raise ClientValidationError(self.field, rule)
@@ -139,7 +148,7 @@ class TaskKeys:
 
     def __call__(self, payload: Mapping[str, Any]) -> None:
         seen: set[str] = set()
-        for index, task in enumerate(payload.get(self.field) or ()):
+        for index, task in enumerate(_container(payload, self.field, (Sequence,)) or ()):
             key = task.get("task_key") if isinstance(task, Mapping) else None
             where = f"{self.field}[{index}].task_key"
             if not isinstance(key, str) or not _TASK_KEY.match(key):
