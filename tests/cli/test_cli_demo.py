@@ -1,0 +1,32 @@
+"""`prefect-databricks demo` as a user runs it: the job, its progress, each task's result, the exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from prefect_databricks.local import LocalWorkspace
+
+
+def test_demo_uses_the_workspace_named_by_the_environment(
+    workspace: LocalWorkspace, prefect_harness: str
+) -> None:
+    """With DATABRICKS_HOST set the demo says so and runs there (CI runs the embedded path)."""
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_harness,
+        "DATABRICKS_HOST": workspace.host,
+        "DATABRICKS_TOKEN": workspace.token,
+    }
+    command = [str(Path(sys.executable).parent / "prefect-databricks"), "demo"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert f"Using the workspace at {workspace.host}" in out
+    assert "12 orders from emea" in out
+    assert "nordics: score" in out and "report: 12 orders" in out
+    assert "EXCLUDED" in out  # the branch the condition did not take
+    assert f"Run page: {workspace.host}/?o=" in out
+    assert workspace.token not in out + result.stderr
