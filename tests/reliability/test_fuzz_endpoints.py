@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from reliability_helpers import KNOWN_TOKEN, echo_task, snapshot, wait_until
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.counter import routes as counter_routes
 from prefect_databricks.local.routes import ROUTES
 
 _SKIPPED = {"/local-api/reset"}  # its documented purpose is to forget every job and run
@@ -79,7 +78,7 @@ _FUZZ = settings(
 def _routes() -> list[tuple[str, str]]:
     pairs = {
         (method, route.path)
-        for route in [*counter_routes, *ROUTES]
+        for route in ROUTES
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD" and route.path not in _SKIPPED
     }

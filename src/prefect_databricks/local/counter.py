@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .app import Call, control
 from .state import Workspace
 
-__all__ = ["RequestCounter", "count_requests", "routes"]
+__all__ = ["ROUTES", "RequestCounter", "count_requests"]
 
 
 class RequestCounter:
@@ -53,7 +53,7 @@ async def _reset(call: Call) -> dict[str, object]:
     return {}
 
 
-routes: list[BaseRoute] = [
+ROUTES: list[BaseRoute] = [
     control("GET", "requests", _read),
     control("POST", "requests/reset", _reset),
 ]

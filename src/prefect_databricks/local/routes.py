@@ -6,22 +6,19 @@ from collections.abc import Awaitable, Callable
 
 from starlette.routing import BaseRoute
 
+from . import control, counter, files, jobs, oidc, permissions, runs, scheduler, ui
 from .state import Workspace
 
 __all__ = ["BACKGROUND", "ROUTES"]
 
-ROUTES: list[BaseRoute] = []
-BACKGROUND: list[Callable[[Workspace], Awaitable[None]]] = []
-
-from . import control, files, jobs, oidc, permissions  # noqa: E402
-
-ROUTES += [*oidc.ROUTES, *control.ROUTES, *jobs.ROUTES, *permissions.ROUTES, *files.ROUTES]
-
-from . import ui  # noqa: E402
-
-ROUTES += ui.ROUTES
-
-from . import runs, scheduler  # noqa: E402
-
-ROUTES += runs.ROUTES
-BACKGROUND.append(scheduler.run_scheduler)
+ROUTES: list[BaseRoute] = [
+    *oidc.ROUTES,
+    *control.ROUTES,
+    *counter.ROUTES,
+    *jobs.ROUTES,
+    *permissions.ROUTES,
+    *files.ROUTES,
+    *runs.ROUTES,
+    *ui.ROUTES,
+]
+BACKGROUND: list[Callable[[Workspace], Awaitable[None]]] = [scheduler.run_scheduler]

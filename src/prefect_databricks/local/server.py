@@ -16,7 +16,6 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from . import counter
 from .app import create_app
 from .counter import count_requests
 from .faults import with_faults
@@ -58,7 +57,7 @@ def open_workspace(
 
 def build_app(ws: Workspace) -> ASGIApp:
     """The ASGI app of `ws`: routes, request counting, and a lifespan running the background loops."""
-    app = create_app(ws, [*counter.routes, *ROUTES])
+    app = create_app(ws, ROUTES)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
