@@ -1,4 +1,4 @@
-"""Generate src/prefect_databricks/local/jobs_schema.py from the Jobs API SDK digest.
+"""Generate src/prefect_databricks/local/jobs/schema.py from the Jobs API SDK digest.
 
 Usage: python scripts/gen_local_jobs_schema.py path/to/jobs-api-2.2.sdk-digest.json
 Keeps the field names, field types, required flags and enum values of every type reachable from a
@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["main", "render"]
 
-_OUT = Path(__file__).parent.parent / "src/prefect_databricks/local/jobs_schema.py"
+_OUT = Path(__file__).parent.parent / "src/prefect_databricks/local/jobs/schema.py"
 _SCALARS = {"str": "str", "int": "int", "bool": "bool", "float": "float", "Any": "any"}
 _HEADER = '''"""Field types, required flags and enum values of Jobs API requests (GENERATED: do not edit).
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.routing import Route
 
 from prefect_databricks.client.endpoints import API_VERSIONS, ENDPOINTS
-from prefect_databricks.local.routes import ROUTES
+from prefect_databricks.local.api.routes import ROUTES
 
 _SPEC = Path(__file__).parents[2] / "shared" / "spec" / "jobs-api-2.2.sdk-digest.json"
 _OUT_OF_SCOPE = "/api/2.0/policies/"  # cluster-policy compliance: not part of the Jobs product

@@ -50,7 +50,7 @@ def test_unknown_endpoint_name_is_a_clear_error() -> None:
 
 def test_table_matches_the_local_workspace_routes() -> None:
     """Client table == server table: every endpoint is served at every version it is called on."""
-    from prefect_databricks.local.routes import ROUTES
+    from prefect_databricks.local.api.routes import ROUTES
 
     served = {getattr(route, "name", "") for route in ROUTES}
     for ep in ENDPOINTS.values():

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.faults import parse_spec
+from prefect_databricks.local.api.faults import parse_spec
 
 
 @pytest.fixture(scope="module")

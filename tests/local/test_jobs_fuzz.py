@@ -8,7 +8,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prefect_databricks.local.jobs_schema import FIELDS
+from prefect_databricks.local.jobs.schema import FIELDS
 
 _NAMES = sorted({name for fields in FIELDS.values() for name in fields} | {"rocket_task"})
 _KEYS = st.sampled_from(_NAMES) | st.text(max_size=4)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import prefect_databricks.local.jobs_schema as schema
+import prefect_databricks.local.jobs.schema as schema
 
 _REPO = Path(__file__).parents[2]
 _DIGEST = _REPO.parent / "shared" / "spec" / "jobs-api-2.2.sdk-digest.json"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prefect_databricks.local.quartz import next_fire, parse, zone
-from prefect_databricks.local.schedules import next_fire_ms
+from prefect_databricks.local.engine.timetable import next_fire_ms
+from prefect_databricks.local.jobs.quartz import next_fire, parse, zone
 
 UTC = timezone.utc
 

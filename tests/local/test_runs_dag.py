@@ -17,7 +17,7 @@ import httpx
 from runs_helpers import create_job, py_task, run_now, script, wait_run, wait_state
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.scheduler import task_process_limit
+from prefect_databricks.local.engine.scheduler import task_process_limit
 
 FAIL = "raise RuntimeError('intentional failure')\n"
 OK = "print('ok')\n"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from prefect_databricks.local.dag import RUN, condition_holds, gate, roll_up, select_only
 from prefect_databricks.local.errors import InvalidParameterValue
-from prefect_databricks.local.lifecycle import TRANSITIONS, LifeCycle, Result, can_move, state_and_status
-from prefect_databricks.local.references import job_parameters, resolve
+from prefect_databricks.local.runs.dag import RUN, condition_holds, gate, roll_up, select_only
+from prefect_databricks.local.runs.lifecycle import TRANSITIONS, LifeCycle, Result, can_move, state_and_status
+from prefect_databricks.local.runs.references import job_parameters, resolve
 
 
 def _done(result: str, **extra: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from runs_helpers import create_job, py_task, script, unique, wait_run
 
 from prefect_databricks.client import DatabricksClient
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.schedules import REFRESH_MS, Timetable
+from prefect_databricks.local.engine.timetable import REFRESH_MS, Timetable
 from prefect_databricks.local.server import open_workspace
 
 EVERY_SECOND = "* * * * * ?"

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from prefect_databricks.cli import app
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.process_exits import ExitWatch
-from prefect_databricks.local.scheduler import task_process_limit
+from prefect_databricks.local.engine.process_exits import ExitWatch
+from prefect_databricks.local.engine.scheduler import task_process_limit
 from prefect_databricks.local.server import open_workspace
 
 

@@ -14,7 +14,7 @@ from databricks.sdk.errors import DatabricksError, ResourceAlreadyExists, Resour
 from databricks.sdk.service.workspace import ExportFormat, ImportFormat, Language, ObjectType
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.files import read_object
+from prefect_databricks.local.files.service import read_object
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from reliability_helpers import KNOWN_TOKEN, echo_task, snapshot, wait_until
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.routes import ROUTES
+from prefect_databricks.local.api.routes import ROUTES
 
 _SKIPPED = {"/local-api/reset"}  # its documented purpose is to forget every job and run
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")

@@ -11,7 +11,7 @@ from types import FrameType
 
 import uvicorn
 
-from .faults import parse_spec
+from .api.faults import parse_spec
 from .server import build_app, listen, open_workspace
 
 __all__ = ["parse_service_principals", "serve_forever"]

@@ -16,10 +16,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from .app import create_app
-from .counter import count_requests
-from .faults import with_faults
-from .routes import BACKGROUND, ROUTES
+from .api.app import create_app
+from .api.counter import count_requests
+from .api.faults import with_faults
+from .api.routes import BACKGROUND, ROUTES
 from .state import Workspace, WorkspaceConfig, default_data_dir
 from .store import Store
 

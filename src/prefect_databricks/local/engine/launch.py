@@ -1,0 +1,121 @@
+"""Starting one task run through the executor, and recording what it produced for runs/get-output.
+
+Parameters are resolved here (task parameters, legacy run-now parameters, job parameters pushed
+down, dynamic value references); the resolved values are kept on the task entry for
+`include_resolved_values`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
+from ..files.service import read_object
+from ..runs.references import reference_names, resolve
+from ..state import Workspace
+
+__all__ = [
+    "kill_leftover", "launch", "output_doc", "read_workspace_object", "resolved_names", "run_workdir",
+]
+
+
+def run_workdir(ws: Workspace, run_id: int) -> Path:
+    """Where the task runs of a job run keep their working directories."""
+    return Path(ws.config.data_dir) / "runs" / str(run_id)
+
+
+def resolved_names(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    """The dynamic value references `entry` of `run` can use now (with its own, e.g. a for-each `input`)."""
+    values = run.get("_local", {}).get("task_values", {})
+    names = reference_names(run, entry, values, workspace_id=ws.workspace_id, host=ws.config.host)
+    return {**names, **entry.get("_local", {}).get("names", {})}
+
+
+def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskProcess:
+    """Start `entry` as a local process; raises the executor's UnsupportedTask for kinds it cannot run."""
+    names = resolved_names(ws, run, entry)
+    parameters, args, resolved = _inputs(run, entry, names)
+    entry["resolved_values"] = resolved
+    workdir = run_workdir(ws, run["run_id"]) / str(entry["run_id"])
+    workdir.mkdir(parents=True, exist_ok=True)
+    context = TaskContext(
+        workdir=workdir,
+        task_key=entry["task_key"],
+        parameters=parameters,
+        args=args,
+        task_values=run.get("_local", {}).get("task_values", {}),
+        env=_env(ws, run, entry),
+        read_object=lambda path: read_workspace_object(ws, path),
+    )
+    task = {k: v for k, v in entry.items() if not k.startswith("_")}
+    process = start_task(resolve(task, names), context)
+    entry["_local"]["pgid"] = getattr(process, "pid", None)
+    return process
+
+
+def kill_leftover(ws: Workspace, run_id: int, entry: dict[str, Any]) -> None:
+    """Kill the process group a crashed server left running for `entry`, if it is still that task's.
+
+    The group is killed only while its leader still works in the task run's directory, so a pid
+    reused by an unrelated process is never touched (Linux `/proc`; elsewhere nothing is killed).
+    """
+    pgid = entry.get("_local", {}).get("pgid")
+    workdir = run_workdir(ws, run_id) / str(entry["run_id"])
+    try:
+        if pgid and Path(f"/proc/{pgid}/cwd").resolve() == workdir.resolve():
+            os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        return
+
+
+def output_doc(outcome: TaskOutcome) -> dict[str, Any]:
+    """A TaskOutcome in runs/get-output's shape (without `metadata`, added when read)."""
+    doc: dict[str, Any] = {"logs": outcome.logs, "logs_truncated": outcome.logs_truncated}
+    if outcome.notebook_result is not None:
+        doc["notebook_output"] = {"result": outcome.notebook_result, "truncated": outcome.truncated}
+    if outcome.error is not None:
+        doc["error"] = outcome.error
+    if outcome.error_trace is not None:
+        doc["error_trace"] = outcome.error_trace
+    return doc
+
+
+def _inputs(
+    run: dict[str, Any], entry: dict[str, Any], names: dict[str, str]
+) -> tuple[dict[str, str], list[str], dict[str, Any]]:
+    job_params = {p["name"]: p["value"] for p in run.get("job_parameters", [])}
+    legacy = run.get("overriding_parameters", {})
+    if "notebook_task" in entry:
+        merged = {**entry["notebook_task"].get("base_parameters", {}),
+                  **legacy.get("notebook_params", {}), **job_params}
+        params = resolve(merged, names)
+        return params, [], {"notebook_task": {"base_parameters": params}}
+    if "spark_python_task" in entry:
+        args = resolve(legacy.get("python_params") or entry["spark_python_task"].get("parameters", []), names)
+        return resolve(job_params, names), args, {"spark_python_task": {"parameters": args}}
+    if "python_wheel_task" in entry:
+        wheel = entry["python_wheel_task"]
+        named = resolve({**wheel.get("named_parameters", {}), **legacy.get("python_named_params", {}),
+                         **job_params}, names)
+        args = resolve(legacy.get("python_params") or wheel.get("parameters", []), names)
+        return named, args, {"python_wheel_task": {"named_parameters": named, "parameters": args}}
+    return resolve(job_params, names), [], {}
+
+
+def _env(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    return {
+        "DATABRICKS_HOST": ws.config.host,
+        "DATABRICKS_JOB_ID": str(run.get("job_id")),
+        "DATABRICKS_JOB_RUN_ID": str(run["run_id"]),
+        "DATABRICKS_TASK_RUN_ID": str(entry["run_id"]),
+        "DATABRICKS_TASK_KEY": entry["task_key"],
+    }
+
+
+def read_workspace_object(ws: Workspace, path: str) -> bytes | None:
+    """The content of a workspace notebook or file, or None."""
+    found = read_object(ws, path)
+    return None if found is None else found[0]

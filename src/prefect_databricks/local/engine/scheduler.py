@@ -1,0 +1,140 @@
+"""The one scheduler loop: starts scheduled runs, admits queued runs, drives every active run's task
+runs, reconciles crashes.
+
+Every ≈50 ms (or at once when a request or a task process's exit wakes it) one synchronous tick
+starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
+back-filled), reads the active runs, advances each (run_steps.step_run) and writes back what
+changed before anything else can read it.
+No thread per run: task processes are polled, never waited on. On start, runs a crash left
+active are ended as INTERNAL_ERROR (queued runs, which never started, stay queued).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from typing import Any
+
+from ..runs.admission import try_admit
+from ..runs.documents import set_state, task_runs
+from ..runs.doorbell import doorbell
+from ..runs.lifecycle import LifeCycle
+from ..state import Workspace
+from .drivers import Processes
+from .launch import kill_leftover
+from .process_exits import ExitWatch
+from .steps import step_run
+from .timetable import Timetable
+
+__all__ = ["TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
+
+TICK_SECONDS = 0.05
+_CRASH_MESSAGE = (
+    "The local workspace stopped while this run was active; the run was ended when the workspace "
+    "started again."
+)
+_log = logging.getLogger("prefect_databricks.local")
+
+
+def task_process_limit(ws: Workspace) -> int:
+    """How many task processes may run at once: `max_task_processes` if configured, else cores × 2."""
+    return ws.config.max_task_processes or (os.cpu_count() or 1) * 2
+
+
+class Scheduler:
+    """The state of the loop: the task processes it started, the schedules and its wake-up event."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.procs = Processes(limit=task_process_limit(ws))
+        self.timetable = Timetable(ws)
+        self.wakeup = doorbell(ws)
+
+    def tick(self) -> None:
+        """Start due scheduled runs, advance every active run once; synchronous, so no request interleaves."""
+        self.procs.collect_drained(self.ws)
+        try:
+            self.timetable.fire(self.ws.now_ms())
+        except Exception:  # a broken schedule must not stop the runs already going
+            _log.exception("Starting scheduled runs failed")
+        runs = self._active_runs()
+        for run in runs:
+            try:
+                self._advance(run, self.ws.now_ms())
+            except Exception as exc:  # a broken run ends; the others go on
+                _log.exception("Scheduling run %s failed", run["run_id"])
+                self._end_active(run, f"The local workspace failed to run this run: {exc}")
+        self._kill_orphans(runs)
+
+    def _kill_orphans(self, runs: list[dict[str, Any]]) -> None:
+        """Kill processes whose run is gone from the active runs (e.g. after /local-api/reset)."""
+        known = {entry["run_id"] for run in runs for entry in task_runs(run)}
+        for task_run_id in set(self.procs.running) - known:
+            self.procs.kill(task_run_id)
+
+    def _advance(self, run: dict[str, Any], now: int) -> None:
+        if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
+            if try_admit(self.ws, run, now):
+                step_run(self.ws, run, self.procs, now)
+                self._save(run)
+        elif step_run(self.ws, run, self.procs, now):
+            self._save(run)
+
+    def reconcile(self) -> None:
+        """End the runs a previous server left active (INTERNAL_ERROR, processes killed); queued runs stay."""
+        for run in self._active_runs():
+            if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
+                continue
+            for entry in task_runs(run):
+                kill_leftover(self.ws, run["run_id"], entry)
+            self._end_active(run, _CRASH_MESSAGE)
+
+    def _end_active(self, run: dict[str, Any], message: str) -> None:
+        """End a run and its unfinished task runs as INTERNAL_ERROR, killing their processes."""
+        now = self.ws.now_ms()
+        for entry in task_runs(run):
+            if not LifeCycle(entry["state"]["life_cycle_state"]).is_terminal:
+                self.procs.kill(entry["run_id"])
+                set_state(entry, LifeCycle.INTERNAL_ERROR, message=message)
+                entry["end_time"] = now
+        set_state(run, LifeCycle.INTERNAL_ERROR, message=message)
+        run["end_time"] = now
+        self._save(run)
+
+    def shutdown(self) -> None:
+        """Kill every task process still running (their runs are reconciled on the next start)."""
+        for run_id in list(self.procs.running):
+            self.procs.kill(run_id)
+
+    def _active_runs(self) -> list[dict[str, Any]]:
+        rows = self.ws.store.query(
+            "SELECT doc FROM runs WHERE active = 1 ORDER BY start_time ASC, run_id ASC"
+        )
+        return [json.loads(row[0]) for row in rows]
+
+    def _save(self, run: dict[str, Any]) -> None:
+        active = not LifeCycle(run["state"]["life_cycle_state"]).is_terminal
+        self.ws.store.put_run(run, active=active)
+
+
+async def run_scheduler(ws: Workspace) -> None:
+    """The background loop of the local workspace (started by the server at startup)."""
+    scheduler = Scheduler(ws)
+    exits = ExitWatch(scheduler.wakeup)
+    scheduler.reconcile()
+    try:
+        while True:
+            try:
+                scheduler.tick()
+            except Exception:  # the store failing once must not stop the loop
+                _log.exception("Scheduler tick failed")
+            exits.watch(pid for p in scheduler.procs.running.values() if (pid := getattr(p, "pid", None)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(scheduler.wakeup.wait(), TICK_SECONDS)
+            scheduler.wakeup.clear()
+    finally:
+        exits.close()
+        scheduler.shutdown()

@@ -1,0 +1,1 @@
+"""The Workspace API of the local workspace."""

@@ -1,0 +1,1 @@
+"""Saved jobs of the local workspace."""

@@ -1,0 +1,154 @@
+"""Job permissions: `/api/2.0/permissions/jobs/{job_id}` (GET, PUT, PATCH) and its permission levels.
+
+A job's direct access control list is stored with the job; its owner (`IS_OWNER`) is the creator unless
+changed. Fidelity gaps: permissions are recorded and answered but not enforced (every token may do
+everything); `display_name` is not filled; the `admins` group's inherited CAN_MANAGE is always shown;
+a missing job is answered 404 RESOURCE_DOES_NOT_EXIST (not verified against the real service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..api.app import Call, api
+from ..api.params import Params
+from ..errors import InvalidParameterValue, ResourceDoesNotExist
+from ..state import Workspace
+from .shapes import check_shape
+
+__all__ = ["LEVELS", "ROUTES", "get_permissions", "grant_on_create", "set_permissions"]
+
+LEVELS = {
+    "CAN_VIEW": "Can view the job and its runs",
+    "CAN_MANAGE_RUN": "Can view, trigger and cancel runs of the job",
+    "CAN_MANAGE": "Can view, run, edit, delete and change permissions of the job",
+    "IS_OWNER": "Owns the job: every permission, and runs are attributed to the owner",
+}
+_PRINCIPALS = ("user_name", "group_name", "service_principal_name")
+_ADMINS = {
+    "group_name": "admins",
+    "all_permissions": [
+        {"permission_level": "CAN_MANAGE", "inherited": True, "inherited_from_object": ["/jobs/"]}
+    ],
+}
+
+
+def grant_on_create(ws: Workspace, job_id: int, owner: str, acl: Any) -> None:
+    """The first permissions of a new job: its creator owns it, plus `access_control_list` if given."""
+    entries = _checked_acl(acl or [], "access_control_list")
+    if not any(e["permission_level"] == "IS_OWNER" for e in entries):
+        entries.insert(0, {_principal_kind(owner): owner, "permission_level": "IS_OWNER"})
+    ws.store.put_permissions(job_id, entries)
+
+
+def get_permissions(ws: Workspace, job_id: int) -> dict[str, Any]:
+    """`JobPermissions` of a job: its direct entries and the inherited admins entry."""
+    entries = _direct(ws, job_id)
+    acl = [_response_entry(e) for e in entries] + [_ADMINS]
+    return {"object_id": f"/jobs/{job_id}", "object_type": "job", "access_control_list": acl}
+
+
+def set_permissions(ws: Workspace, job_id: int, acl: Any, *, replace: bool) -> dict[str, Any]:
+    """PUT (`replace`) or PATCH the direct entries; the owner stays unless another one is named."""
+    current = _direct(ws, job_id)
+    changes = _checked_acl(acl or [], "access_control_list")
+    owner = next((e for e in current if e["permission_level"] == "IS_OWNER"), None)
+    kept = [] if replace else [e for e in current if e["permission_level"] != "IS_OWNER"]
+    merged = {_principal(e): e for e in [*kept, *changes]}
+    if owner is not None and not any(e["permission_level"] == "IS_OWNER" for e in changes):
+        merged[_principal(owner)] = owner
+    with ws.store.transaction():
+        ws.store.put_permissions(job_id, list(merged.values()))
+        _run_as_owner(ws, job_id, merged.values())
+    return get_permissions(ws, job_id)
+
+
+def _run_as_owner(ws: Workspace, job_id: int, entries: Iterable[dict[str, Any]]) -> None:
+    """Without an explicit `run_as`, a job runs as its owner: `run_as_user_name` follows a new owner."""
+    owner = next((e for e in entries if e["permission_level"] == "IS_OWNER"), None)
+    job = ws.store.get_job(job_id)
+    if owner is None or job is None or job["settings"].get("run_as"):
+        return
+    job["run_as_user_name"] = _principal(owner)[1]
+    ws.store.put_job(job)
+
+
+def _direct(ws: Workspace, job_id: int) -> list[dict[str, Any]]:
+    job = ws.store.get_job(job_id)
+    if job is None:
+        raise ResourceDoesNotExist(f"Job {job_id} does not exist.")
+    stored = ws.store.get_permissions(job_id)
+    if stored is None:
+        owner = job.get("creator_user_name", "")
+        return [{_principal_kind(owner): owner, "permission_level": "IS_OWNER"}]
+    return stored
+
+
+def _checked_acl(acl: Any, path: str) -> list[dict[str, Any]]:
+    """Entries with exactly one principal and a known level; at most one owner, never a group."""
+    check_shape(acl, "list:JobAccessControlRequest", path)
+    entries = []
+    for index, entry in enumerate(acl):
+        where = f"{path}[{index}]"
+        named = [key for key in _PRINCIPALS if entry.get(key)]
+        if len(named) != 1:
+            raise InvalidParameterValue(
+                f"Invalid value for field {where}: exactly one of user_name, group_name and "
+                "service_principal_name is required."
+            )
+        level = entry.get("permission_level")
+        if level is None:
+            raise InvalidParameterValue(f"Missing required field: {where}.permission_level")
+        if level == "IS_OWNER" and named[0] == "group_name":
+            raise InvalidParameterValue(f"Invalid value for field {where}: a group cannot own a job.")
+        entries.append({named[0]: entry[named[0]], "permission_level": level})
+    if sum(e["permission_level"] == "IS_OWNER" for e in entries) > 1:
+        raise InvalidParameterValue(f"Invalid value for field {path}: a job has exactly one owner.")
+    return entries
+
+
+def _principal(entry: dict[str, Any]) -> tuple[str, str]:
+    kind = next(key for key in _PRINCIPALS if key in entry)
+    return kind, entry[kind]
+
+
+def _principal_kind(name: str) -> str:
+    """Users are e-mail addresses; service principals are application ids."""
+    return "user_name" if "@" in name else "service_principal_name"
+
+
+def _response_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    kind, name = _principal(entry)
+    permission = {"permission_level": entry["permission_level"], "inherited": False}
+    return {kind: name, "all_permissions": [permission]}
+
+
+def _job_id(call: Call) -> int:
+    return Params({"job_id": call.path["job_id"]}, from_query=True).int("job_id", required=True) or 0
+
+
+async def _get(call: Call) -> dict[str, Any]:
+    return get_permissions(call.ws, _job_id(call))
+
+
+async def _put(call: Call) -> dict[str, Any]:
+    return set_permissions(call.ws, _job_id(call), call.params.raw("access_control_list"), replace=True)
+
+
+async def _patch(call: Call) -> dict[str, Any]:
+    return set_permissions(call.ws, _job_id(call), call.params.raw("access_control_list"), replace=False)
+
+
+async def _levels(call: Call) -> dict[str, Any]:
+    _direct(call.ws, _job_id(call))
+    return {"permission_levels": [{"permission_level": k, "description": v} for k, v in LEVELS.items()]}
+
+
+_PATH = "permissions/jobs/{job_id}"
+ROUTES = [
+    *api("GET", _PATH, _get, versions=("2.0",)),
+    *api("PUT", _PATH, _put, versions=("2.0",)),
+    *api("PATCH", _PATH, _patch, versions=("2.0",)),
+    *api("GET", f"{_PATH}/permissionLevels", _levels, versions=("2.0",)),
+]

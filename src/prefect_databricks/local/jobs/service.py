@@ -1,0 +1,250 @@
+"""The Jobs service: create, get, list, reset, update and delete saved jobs, and their routes.
+
+Jobs are stored with the server-side defaults already applied (as `jobs/get` shows them), so the
+scheduler reads `settings` straight from the store. Fidelity gaps: `include_trigger_state` and
+`trigger_details` are not produced; `effective_budget_policy_id` is not computed; the 2.0 single-task
+format is refused (400) rather than converted; the per-endpoint request rate limits are not enforced
+(the fault switch injects 429s instead); 2.0/2.1 `jobs/list` refuses a job of more than 100 tasks only
+with `expand_tasks`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.app import Call, api
+from ..api.oidc import caller
+from ..api.params import Params
+from ..errors import InvalidParameterValue
+from ..paging import array_page, decode_token, encode_token, list_page
+from ..state import Workspace
+from .permissions import grant_on_create
+from .rules import TASK_TYPES, check_settings, check_task_count_for_version
+from .settings import PAGED_ARRAYS, apply_update, with_defaults
+from .shapes import check_shape
+
+__all__ = [
+    "ROUTES",
+    "create_job",
+    "delete_job",
+    "get_job",
+    "list_jobs",
+    "load_job",
+    "reset_job",
+    "update_job",
+]
+
+_LIST_LIMITS = {"2.2": 100}
+_LIST_LIMIT_BEFORE_22 = 25
+_LIST_DEFAULT = 20
+
+
+def load_job(ws: Workspace, job_id: int) -> dict[str, Any]:
+    """The stored job document; 400 INVALID_PARAMETER_VALUE if absent, as the real service answers."""
+    job = ws.store.get_job(job_id)
+    if job is None:
+        raise InvalidParameterValue(f"Job {job_id} does not exist.")
+    return job
+
+
+def create_job(ws: Workspace, body: dict[str, Any], *, version: str, creator: str) -> dict[str, int]:
+    """`jobs/create`: validate, fill defaults, store; `access_control_list` sets the first permissions."""
+    acl = body.pop("access_control_list", None)
+    settings = _checked(body, version, queue_enabled=version == "2.2", path="")
+    job = {
+        "job_id": ws.store.new_id(),
+        "creator_user_name": creator,
+        "run_as_user_name": _run_as_name(settings, creator),
+        "created_time": ws.now_ms(),
+        "settings": settings,
+    }
+    with ws.store.transaction():
+        ws.store.put_job(job)
+        grant_on_create(ws, job["job_id"], creator, acl)
+    return {"job_id": job["job_id"]}
+
+
+def get_job(ws: Workspace, job_id: int, *, version: str, page_token: str | None) -> dict[str, Any]:
+    """`jobs/get`: on 2.2 the arrays come 100 at a time with `next_page_token`; 2.0/2.1 refuse >100 tasks."""
+    job = load_job(ws, job_id)
+    tasks = job["settings"].get("tasks") or []
+    check_task_count_for_version(len(tasks), version)
+    if version != "2.2":
+        return job
+    scope = {"job_id": job_id}
+    page = int(decode_token(page_token, "job", scope).get("p", 0)) if page_token else 0
+    doc, more = array_page(job, PAGED_ARRAYS, page)
+    if more:
+        doc["next_page_token"] = encode_token("job", scope, {"p": page + 1})
+    return doc
+
+
+def list_jobs(
+    ws: Workspace,
+    *,
+    version: str,
+    limit: int,
+    offset: int,
+    name: str | None,
+    expand_tasks: bool,
+    page_token: str | None,
+) -> dict[str, Any]:
+    """`jobs/list`: newest first, by `page_token` or `offset`, filtered by exact case-insensitive name."""
+    page = list_page(
+        lambda cursor, skip, n: ws.store.list_jobs(name=name, cursor=cursor, offset=skip, limit=n),
+        lambda job: (job["created_time"], job["job_id"]),
+        kind="jobs",
+        scope={"name": (name or "").lower() or None, "expand_tasks": expand_tasks},
+        page_token=page_token,
+        offset=offset,
+        limit=limit,
+    )
+    out: dict[str, Any] = {}
+    if page.items:
+        out["jobs"] = [_list_item(job, version, expand_tasks) for job in page.items]
+    for key, token in (("next_page_token", page.next_page_token), ("prev_page_token", page.prev_page_token)):
+        if token:
+            out[key] = token
+    if version != "2.2":
+        out["has_more"] = page.has_more
+    return out
+
+
+def reset_job(ws: Workspace, job_id: int, new_settings: Any, *, version: str) -> None:
+    """`jobs/reset`: replace the settings whole; an omitted `run_as` keeps the previous one."""
+    job = load_job(ws, job_id)
+    check_shape(new_settings, "JobSettings", "new_settings")
+    if "run_as" not in new_settings and "run_as" in job["settings"]:
+        new_settings = {**new_settings, "run_as": job["settings"]["run_as"]}
+    job["settings"] = _checked(new_settings, version, queue_enabled=version == "2.2", path="new_settings")
+    job["run_as_user_name"] = _run_as_name(job["settings"], job["creator_user_name"])
+    ws.store.put_job(job)
+
+
+def update_job(
+    ws: Workspace, job_id: int, new_settings: Any, fields_to_remove: list[Any], *, version: str
+) -> None:
+    """`jobs/update`: fields replaced, `tasks`/`job_clusters` merged by key, `fields_to_remove` dropped."""
+    job = load_job(ws, job_id)
+    check_shape(new_settings, "JobSettings", "new_settings")
+    check_shape(fields_to_remove, "list:str", "fields_to_remove")
+    merged = apply_update(job["settings"], new_settings, fields_to_remove)
+    queue_enabled = bool(job["settings"].get("queue", {}).get("enabled"))
+    job["settings"] = _checked(merged, version, queue_enabled=queue_enabled, path="new_settings")
+    job["run_as_user_name"] = _run_as_name(job["settings"], job["creator_user_name"])
+    ws.store.put_job(job)
+
+
+def delete_job(ws: Workspace, job_id: int) -> None:
+    """`jobs/delete`: the job and its permissions go; its runs stay listed, as on Databricks."""
+    load_job(ws, job_id)
+    ws.store.delete_job(job_id)
+
+
+def _checked(settings: Any, version: str, *, queue_enabled: bool, path: str) -> dict[str, Any]:
+    """Settings validated and completed with the server-side defaults."""
+    check_shape(settings, "JobSettings", path)
+    _refuse_single_task_format(settings, path)
+    check_task_count_for_version(len(settings.get("tasks") or []), version)
+    completed = with_defaults(settings, queue_enabled=queue_enabled)
+    check_settings(completed, path)
+    return completed
+
+
+def _refuse_single_task_format(settings: dict[str, Any], path: str) -> None:
+    """The 2.0 single-task format (a task type at the top level) is refused rather than dropped silently."""
+    found = sorted(TASK_TYPES & settings.keys())
+    if found:
+        field = f"{path}.{found[0]}" if path else found[0]
+        raise InvalidParameterValue(
+            f"Invalid value for field {field}: the single-task job format is not supported by the local "
+            "workspace; declare the task in `tasks` (with a task_key)."
+        )
+
+
+def _run_as_name(settings: dict[str, Any], creator: str) -> str:
+    run_as = settings.get("run_as") or {}
+    return run_as.get("user_name") or run_as.get("service_principal_name") or creator
+
+
+def _list_limit(params: Params, version: str) -> int:
+    top = _LIST_LIMITS.get(version, _LIST_LIMIT_BEFORE_22)
+    limit = params.int("limit", default=_LIST_DEFAULT)
+    if limit is None or not 1 <= limit <= top:
+        raise InvalidParameterValue(f"Invalid value for field limit: must be between 1 and {top}.")
+    return limit
+
+
+def _offset(params: Params) -> int:
+    offset = params.int("offset", default=0) or 0
+    if offset < 0:
+        raise InvalidParameterValue("Invalid value for field offset: must not be negative.")
+    return offset
+
+
+def _list_item(job: dict[str, Any], version: str, expand: bool) -> dict[str, Any]:
+    """A job as `jobs/list` shows it: no `run_as_user_name`; tasks and clusters only with `expand_tasks`."""
+    item = {k: v for k, v in job.items() if k != "run_as_user_name"}
+    if not expand:
+        item["settings"] = {k: v for k, v in job["settings"].items() if k not in ("tasks", "job_clusters")}
+        return item
+    check_task_count_for_version(len(job["settings"].get("tasks") or []), version)
+    if version != "2.2":
+        return item
+    item, more = array_page(item, PAGED_ARRAYS, 0)
+    return {**item, "has_more": more}
+
+
+# routes
+
+
+async def _create(call: Call) -> dict[str, int]:
+    creator = caller(call.ws, call.request)
+    return create_job(call.ws, dict(call.params.data), version=call.version, creator=creator)
+
+
+async def _get(call: Call) -> dict[str, Any]:
+    job_id = call.params.int("job_id", required=True)
+    return get_job(call.ws, job_id, version=call.version, page_token=call.params.str("page_token"))
+
+
+async def _list(call: Call) -> dict[str, Any]:
+    params = call.params
+    return list_jobs(
+        call.ws,
+        version=call.version,
+        limit=_list_limit(params, call.version),
+        offset=_offset(params),
+        name=params.str("name"),
+        expand_tasks=params.bool("expand_tasks"),
+        page_token=params.str("page_token"),
+    )
+
+
+async def _reset(call: Call) -> dict[str, Any]:
+    job_id = call.params.int("job_id", required=True)
+    reset_job(call.ws, job_id, call.params.obj("new_settings", required=True), version=call.version)
+    return {}
+
+
+async def _update(call: Call) -> dict[str, Any]:
+    job_id = call.params.int("job_id", required=True)
+    new_settings = call.params.obj("new_settings") or {}
+    removals = call.params.list("fields_to_remove") or []
+    update_job(call.ws, job_id, new_settings, removals, version=call.version)
+    return {}
+
+
+async def _delete(call: Call) -> dict[str, Any]:
+    delete_job(call.ws, call.params.int("job_id", required=True))
+    return {}
+
+
+ROUTES = [
+    *api("POST", "jobs/create", _create),
+    *api("GET", "jobs/get", _get),
+    *api("GET", "jobs/list", _list),
+    *api("POST", "jobs/reset", _reset),
+    *api("POST", "jobs/update", _update),
+    *api("POST", "jobs/delete", _delete),
+]

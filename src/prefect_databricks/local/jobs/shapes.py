@@ -1,0 +1,90 @@
+"""Type checks of request documents against the generated Jobs API schema, naming the field at fault.
+
+Unknown fields are ignored, as protobuf-backed services do; wrong types, missing required fields and
+values outside an enum are 400s. `null` counts as absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidParameterValue
+from .schema import ENUMS, FIELDS
+
+__all__ = ["check_shape", "field_path"]
+
+_INT64 = 2**63
+_CASE_INSENSITIVE_ENUMS = {"GitProvider"}
+_EXPECTED = {
+    "str": "a string",
+    "int": "an integer",
+    "bool": "a boolean",
+    "float": "a number",
+    "map": "an object of strings",
+}
+
+
+def field_path(prefix: str, name: str | int) -> str:
+    """`prefix.name`, or `prefix[i]` for an array index."""
+    if isinstance(name, int):
+        return f"{prefix}[{name}]"
+    return f"{prefix}.{name}" if prefix else name
+
+
+def check_shape(value: Any, type_name: str, path: str) -> None:
+    """Raise a 400 naming the first field of `value` that does not fit `type_name`."""
+    if type_name.startswith("list:"):
+        _check_list(value, type_name[5:], path)
+    elif type_name in FIELDS:
+        _check_object(value, type_name, path)
+    elif type_name in ENUMS:
+        _check_enum(value, type_name, path)
+    elif type_name in _EXPECTED and not _scalar_fits(value, type_name):
+        raise _invalid(path, f"expected {_EXPECTED[type_name]}")
+
+
+def _check_object(value: Any, type_name: str, path: str) -> None:
+    if not isinstance(value, dict):
+        raise _invalid(path, "expected an object")
+    for name, (field_type, required) in FIELDS[type_name].items():
+        child = value.get(name)
+        if child is None:
+            if required:
+                raise InvalidParameterValue(f"Missing required field: {field_path(path, name)}")
+            continue
+        check_shape(child, field_type, field_path(path, name))
+
+
+def _check_list(value: Any, item_type: str, path: str) -> None:
+    if not isinstance(value, list):
+        raise _invalid(path, "expected an array")
+    for index, item in enumerate(value):
+        if item is None:
+            raise _invalid(field_path(path, index), "null is not allowed in an array")
+        check_shape(item, item_type, field_path(path, index))
+
+
+def _check_enum(value: Any, type_name: str, path: str) -> None:
+    allowed = ENUMS[type_name]
+    if isinstance(value, str):
+        if value in allowed:
+            return
+        if type_name in _CASE_INSENSITIVE_ENUMS and value.lower() in {v.lower() for v in allowed}:
+            return
+    raise _invalid(path, f"must be one of {', '.join(sorted(allowed))}")
+
+
+def _scalar_fits(value: Any, type_name: str) -> bool:
+    if type_name == "str":
+        return isinstance(value, str)
+    if type_name == "bool":
+        return isinstance(value, bool)
+    if type_name == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64
+    if type_name == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def _invalid(path: str, rule: str) -> InvalidParameterValue:
+    return InvalidParameterValue(f"Invalid value for field {path}: {rule}.")

@@ -1,0 +1,1 @@
+"""Job runs of the local workspace."""

@@ -1,0 +1,118 @@
+"""`runs/repair`: re-run chosen tasks of a finished run as new attempts in the same run.
+
+Repairs use the job's current task settings (jobs-api-2.2.md §5.15), are sequential through
+`latest_repair_id`, and are recorded in `repair_history` (ORIGINAL, then one REPAIR per repair).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.params import Params
+from ..errors import InvalidParameterValue, InvalidState
+from ..state import Workspace
+from .dag import downstream_of
+from .documents import entries, latest_entries, new_task_entry, set_state, task_spec
+from .lifecycle import LifeCycle, Result, can_move
+from .references import job_parameters, overriding_parameters
+from .service import locate, save
+
+__all__ = ["repair"]
+
+_SUCCEEDED = {Result.SUCCESS.value, Result.SUCCESS_WITH_FAILURES.value, Result.EXCLUDED.value,
+              Result.DISABLED.value}
+
+
+def repair(ws: Workspace, params: Params) -> dict[str, Any]:
+    """Start a repair of `run_id`; answers `{repair_id}`."""
+    run_id = params.int("run_id", required=True) or 0
+    run, entry = locate(ws, run_id)
+    if entry is not None:
+        raise InvalidParameterValue(f"Run {run_id} is a task run; repair its job run {run['run_id']}.")
+    life = LifeCycle(run["state"]["life_cycle_state"])
+    if not life.is_terminal or not can_move(life, LifeCycle.RUNNING):
+        raise InvalidState(f"Run {run_id} cannot be repaired while it is in progress or was skipped.")
+    _check_latest_repair(run, params.int("latest_repair_id"))
+    keys = _chosen_tasks(run, params)
+    _apply_parameters(ws, run, params)
+    now = ws.now_ms()
+    history = run.setdefault("repair_history", [])
+    if not history:
+        history.append(_history_item(run, "ORIGINAL", [t["run_id"] for t in entries(run)]))
+    new = _new_attempts(ws, run, keys)
+    repair_id = ws.store.new_id()
+    _restart(run, now)
+    history.append({**_history_item(run, "REPAIR", [t["run_id"] for t in new]), "id": repair_id,
+                    "start_time": now, "end_time": 0})
+    run["_local"]["latest_repair_id"] = repair_id
+    save(ws, run)
+    return {"repair_id": repair_id}
+
+
+def _check_latest_repair(run: dict[str, Any], given: int | None) -> None:
+    latest = run.get("_local", {}).get("latest_repair_id")
+    if latest is not None and given is None:
+        raise InvalidParameterValue(
+            "The latest repair ID needs to be provided in order to create a new repair"
+        )
+    if given is not None and given != latest:
+        raise InvalidParameterValue(
+            f"Invalid latest_repair_id {given}: the latest repair of run {run['run_id']} is {latest}."
+        )
+
+
+def _chosen_tasks(run: dict[str, Any], params: Params) -> set[str]:
+    rerun, all_failed = params.list("rerun_tasks"), params.bool("rerun_all_failed_tasks")
+    if rerun and all_failed:
+        raise InvalidParameterValue("Only one of rerun_tasks or rerun_all_failed_tasks can be used.")
+    if not rerun and not all_failed:
+        raise InvalidParameterValue("One of rerun_tasks or rerun_all_failed_tasks must be provided.")
+    latest = latest_entries(run)
+    unknown = [key for key in rerun or [] if key not in latest]
+    if unknown:
+        raise InvalidParameterValue(f"Task {unknown[0]} does not exist in run {run['run_id']}.")
+    failed = {k for k, e in latest.items() if e["state"].get("result_state") not in _SUCCEEDED}
+    keys = set(rerun or []) or failed
+    if not keys:
+        raise InvalidParameterValue(f"Run {run['run_id']} has no failed tasks to repair.")
+    return downstream_of(latest.values(), keys) if params.bool("rerun_dependent_tasks") else keys
+
+
+def _apply_parameters(ws: Workspace, run: dict[str, Any], params: Params) -> None:
+    overrides = params.obj("job_parameters")
+    if overrides is not None:
+        job = ws.store.get_job(run["job_id"]) if run.get("run_type") == "JOB_RUN" else None
+        definitions = (job or {}).get("settings", {}).get("parameters")
+        current = {p["name"]: p["value"] for p in run.get("job_parameters", [])}
+        run["job_parameters"] = job_parameters(definitions, {**current, **overrides})
+    legacy = overriding_parameters(params.data)
+    if legacy:
+        run["overriding_parameters"] = {**run.get("overriding_parameters", {}), **legacy}
+
+
+def _new_attempts(ws: Workspace, run: dict[str, Any], keys: set[str]) -> list[dict[str, Any]]:
+    job = ws.store.get_job(run["job_id"]) if run.get("run_type") == "JOB_RUN" else None
+    current = {t["task_key"]: t for t in (job or {}).get("settings", {}).get("tasks") or []}
+    latest = latest_entries(run)
+    attempts = {key: max(e["attempt_number"] for e in entries(run) if e["task_key"] == key) for key in keys}
+    new = []
+    for key in [k for k in latest if k in keys]:
+        spec = current.get(key) or task_spec(latest[key])
+        blocked = any(d["task_key"] in latest for d in spec.get("depends_on") or [])
+        new.append(new_task_entry(ws, run, spec, attempts[key] + 1,
+                                  LifeCycle.BLOCKED if blocked else LifeCycle.PENDING))
+    entries(run).extend(new)
+    return new
+
+
+def _restart(run: dict[str, Any], now: int) -> None:
+    set_state(run, LifeCycle.RUNNING)
+    run["end_time"] = 0
+    run["_local"].update(cancel=False, timed_out=False, admitted_at=now)
+
+
+def _history_item(run: dict[str, Any], kind: str, task_run_ids: list[int]) -> dict[str, Any]:
+    return {
+        "type": kind, "start_time": run["start_time"], "end_time": run.get("end_time", 0),
+        "state": run["state"], "status": run["status"], "task_run_ids": task_run_ids,
+    }

@@ -1,0 +1,1 @@
+"""Run pages of the local workspace."""
