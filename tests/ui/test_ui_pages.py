@@ -15,9 +15,9 @@ import pytest
 
 from prefect_databricks.local import LocalWorkspace
 from prefect_databricks.local.api.app import create_app
+from prefect_databricks.local.api.routes import ROUTES
 from prefect_databricks.local.runs.lifecycle import LifeCycle, Result, state_and_status
 from prefect_databricks.local.ui.graph import task_graph
-from prefect_databricks.local.ui.pages import ROUTES
 
 _OK, _FAILED = (LifeCycle.TERMINATED, Result.SUCCESS), (LifeCycle.TERMINATED, Result.FAILED)
 _RUNNING, _BLOCKED = (LifeCycle.RUNNING, None), (LifeCycle.BLOCKED, None)

@@ -16,11 +16,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from .api.app import create_app
+from .api.app import Surface, create_app
 from .api.counter import count_requests
 from .api.faults import with_faults
-from .api.routes import BACKGROUND, ROUTES
-from .state import Workspace, WorkspaceConfig, default_data_dir
+from .api.routes import ROUTES
+from .engine.scheduler import run_scheduler
+from .state import Workspace, WorkspaceSettings, default_data_dir
 from .store import Store
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def open_workspace(
     store = Store(data_dir / _DB_FILE)
     token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
     store.set_meta("token", token)
-    config = WorkspaceConfig(
+    config = WorkspaceSettings(
         data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes
     )
     return Workspace(config, store)
@@ -57,20 +58,20 @@ def open_workspace(
 
 def build_app(ws: Workspace) -> ASGIApp:
     """The ASGI app of `ws`: routes, request counting, and a lifespan running the background loops."""
-    app = create_app(ws, ROUTES)
+    surface = Surface.of(ws)
+    app = create_app(ws, ROUTES, surface)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(loop(ws)) for loop in BACKGROUND]
+        scheduler = asyncio.create_task(run_scheduler(ws))
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            scheduler.cancel()
+            await asyncio.gather(scheduler, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
-    return count_requests(with_faults(app, ws), ws)
+    return count_requests(with_faults(app, surface.faults), surface.counter)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -1,21 +1,24 @@
-"""The state every handler shares: configuration, the store, the clock and issued OAuth tokens."""
+"""What every part of the workspace shares: settings, the store, the clock, OAuth tokens, the doorbell."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .store import Store
 
-__all__ = ["Workspace", "WorkspaceConfig"]
+__all__ = ["LOCAL_USER", "IssuedToken", "Workspace", "WorkspaceSettings", "default_data_dir"]
+
+LOCAL_USER = "local-user@localhost"
+"""The workspace's one user: who the workspace token signs in as."""
 
 
 @dataclass
-class WorkspaceConfig:
+class WorkspaceSettings:
     """How the local workspace was started; `host` is filled in once the port is bound.
 
     `max_task_processes` bounds the task processes running at once (None: cores × 2).
@@ -29,15 +32,23 @@ class WorkspaceConfig:
     max_task_processes: int | None = None
 
 
-class Workspace:
-    """One local workspace: config, store, clock and the tokens it issued to service principals."""
+@dataclass(frozen=True)
+class IssuedToken:
+    """An OAuth access token this workspace issued: to which service principal, valid until when."""
 
-    def __init__(self, config: WorkspaceConfig, store: Store) -> None:
+    client_id: str
+    expires_at: float
+
+
+class Workspace:
+    """One local workspace: settings, store, clock and the tokens it issued to service principals."""
+
+    def __init__(self, config: WorkspaceSettings, store: Store) -> None:
         self.config = config
         self.store = store
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
-        self.oauth_tokens: dict[str, float] = {}
-        self.extensions: dict[str, Any] = {}
+        self.oauth_tokens: dict[str, IssuedToken] = {}
+        self._doorbell: asyncio.Event | None = None
 
     @staticmethod
     def now_ms() -> int:
@@ -48,14 +59,34 @@ class Workspace:
         """True for the workspace token or an unexpired OAuth token this workspace issued."""
         if secrets.compare_digest(token, self.config.token):
             return True
-        expiry = self.oauth_tokens.get(token)
-        return expiry is not None and expiry > time.time()
+        issued = self.oauth_tokens.get(token)
+        return issued is not None and issued.expires_at > time.time()
 
-    def issue_oauth_token(self, ttl_seconds: int) -> str:
-        """A new OAuth access token valid for `ttl_seconds`."""
+    def issue_oauth_token(self, client_id: str, ttl_seconds: int) -> str:
+        """A new OAuth access token for service principal `client_id`, valid for `ttl_seconds`."""
         token = "dlo" + secrets.token_hex(24)
-        self.oauth_tokens[token] = time.time() + ttl_seconds
+        self.oauth_tokens[token] = IssuedToken(client_id, time.time() + ttl_seconds)
         return token
+
+    def caller(self, token: str) -> str:
+        """Who a valid token signs in as: the service principal it was issued to, else the local user."""
+        issued = self.oauth_tokens.get(token)
+        return issued.client_id if issued is not None else LOCAL_USER
+
+    def doorbell(self) -> asyncio.Event:
+        """The event the scheduler loop waits on (created on first use, in the loop's thread)."""
+        if self._doorbell is None:
+            self._doorbell = asyncio.Event()
+        return self._doorbell
+
+    def wake(self) -> None:
+        """Ask the scheduler loop to tick now (a request created, cancelled or repaired a run)."""
+        if self._doorbell is not None:
+            self._doorbell.set()
+
+    def run_workdir(self, run_id: int) -> Path:
+        """Where the task runs of a job run keep their working directories."""
+        return Path(self.config.data_dir) / "runs" / str(run_id)
 
     def run_page_url(self, job_id: int | None, run_id: int) -> str:
         """The page of a run, served by this workspace (`#job/<job>/run/<run>` as on Databricks)."""

@@ -1,7 +1,7 @@
-"""The HTTP surface: one route table, token auth, JSON parsing and the error renderer.
+"""How a route is served: token auth, request parsing into `Call`, and the error renderer.
 
-Handlers are thin: they read `Call.params`, make one service call and return JSON. Service
-modules declare their routes with `api(...)` and this module composes them.
+Handlers are thin: they read `Call.params` into a service's typed arguments, make one service call and
+return JSON. Every route is declared once, in `routes.py`, with the `api(...)`/`control(...)` helpers here.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDenied, Unauthenticated
 from ..state import Workspace
+from .counter import RequestCounter
+from .faults import FaultSwitch, parse_spec
+from .multipart import accept_multipart
 from .params import Params
+from .responses import json_response
 
-__all__ = ["API_VERSIONS", "Call", "api", "control", "create_app", "json_response"]
+__all__ = ["API_VERSIONS", "Call", "Surface", "api", "control", "create_app"]
 
 API_VERSIONS = ("2.0", "2.1", "2.2")
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -29,34 +33,50 @@ _log = logging.getLogger("prefect_databricks.local")
 
 
 @dataclass
+class Surface:
+    """What the HTTP layer keeps beside the workspace: the request counter and the fault switch."""
+
+    counter: RequestCounter
+    faults: FaultSwitch
+
+    @classmethod
+    def of(cls, ws: Workspace) -> Surface:
+        """A new surface for `ws`, faults as its settings give them."""
+        return cls(RequestCounter(), FaultSwitch(parse_spec(ws.config.faults) if ws.config.faults else None))
+
+
+@dataclass
 class Call:
-    """One API request as a handler sees it."""
+    """One API request as a handler sees it; `caller` is who its token signs in as."""
 
     ws: Workspace
+    surface: Surface
     version: str
     params: Params
     path: dict[str, Any]
-    request: Request
+    caller: str
 
 
 Handler = Callable[[Call], Awaitable[Any]]
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """Compact JSON, as Databricks sends it."""
-    body = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(body, status, headers=headers, media_type="application/json")
-
-
 def api(
-    method: str, path: str, handler: Handler, *, versions: Sequence[str] = API_VERSIONS
+    method: str, path: str, handler: Handler, *, versions: Sequence[str] = API_VERSIONS,
+    multipart: bool = False,
 ) -> list[Route]:
-    """Routes serving `handler` at `/api/<version>/<path>` for each version, behind token auth."""
+    """Routes serving `handler` at `/api/<version>/<path>` for each version, behind token auth.
+
+    `multipart` also takes the body as a `multipart/form-data` form (replayed as the equivalent JSON).
+    """
     endpoint = _authenticated(handler)
-    return [
+    routes = [
         Route(f"/api/{version}/{path}", endpoint, methods=[method], name=f"{method} {version}/{path}")
         for version in versions
     ]
+    if multipart:
+        for route in routes:
+            route.app = accept_multipart(route.app)
+    return routes
 
 
 def control(method: str, path: str, handler: Handler) -> Route:
@@ -67,22 +87,26 @@ def control(method: str, path: str, handler: Handler) -> Route:
 def _authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
-        _authenticate(ws, request)
+        token = _authenticate(ws, request)
         version = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else ""
         params = await _params(request)
-        result = await handler(Call(ws, version, params, dict(request.path_params), request))
+        surface, path = request.app.state.surface, dict(request.path_params)
+        call = Call(ws, surface, version, params, path, ws.caller(token))
+        result = await handler(call)
         return result if isinstance(result, Response) else json_response(result)
 
     return endpoint
 
 
-def _authenticate(ws: Workspace, request: Request) -> None:
+def _authenticate(ws: Workspace, request: Request) -> str:
+    """The request's valid bearer token; 401 when none is sent, 403 when it is not valid."""
     header = request.headers.get("authorization", "")
     if not header:
         raise Unauthenticated("Credential was not sent or was of an unsupported type for this API.")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not ws.token_is_valid(token.strip()):
         raise PermissionDenied("Invalid access token.")
+    return token.strip()
 
 
 async def _params(request: Request) -> Params:
@@ -134,11 +158,12 @@ async def _not_found(request: Request) -> Response:
     raise EndpointNotFound("No API endpoint found")
 
 
-def create_app(ws: Workspace, routes: Iterable[BaseRoute]) -> Starlette:
+def create_app(ws: Workspace, routes: Iterable[BaseRoute], surface: Surface | None = None) -> Starlette:
     """The Starlette app serving `routes` for `ws`; unknown paths answer ENDPOINT_NOT_FOUND."""
     app = Starlette(
         routes=[*routes, Route("/{path:path}", _not_found, methods=_ALL_METHODS)],
         exception_handlers={ApiError: _api_error, Exception: _unexpected},
     )
     app.state.ws = ws
+    app.state.surface = surface or Surface.of(ws)
     return app

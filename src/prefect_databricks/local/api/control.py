@@ -1,8 +1,9 @@
-"""The non-Databricks control prefix `/local-api/`: reset the state and switch faults at run time.
+"""The non-Databricks control prefix `/local-api/`: reset the state, switch faults, count requests.
 
 Token-authenticated like the API; never faulted. `POST /local-api/reset` forgets every job, run, output
 and workspace object (the token and workspace id stay); `GET|POST /local-api/faults` reads or sets the
-fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off).
+fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off); `GET /local-api/requests`
+and `POST /local-api/requests/reset` read and clear the per-endpoint request counts.
 """
 
 from __future__ import annotations
@@ -10,51 +11,47 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterValue
-from ..state import Workspace
-from .app import Call, control
-from .faults import parse_spec, switch_of
+from .app import Call
+from .faults import FaultSwitch, parse_spec
 
-__all__ = ["ROUTES", "current_faults", "reset_workspace", "set_faults"]
-
-
-def reset_workspace(ws: Workspace) -> None:
-    """Forget all jobs, runs, outputs, permissions and objects; keep the token and settings."""
-    ws.store.reset()
+__all__ = ["get_faults", "read_requests", "reset", "reset_requests", "set_faults"]
 
 
-def current_faults(ws: Workspace) -> dict[str, Any]:
+def _faults(switch: FaultSwitch) -> dict[str, Any]:
     """The fault spec in force, as it was given (None when faults are off)."""
-    spec = switch_of(ws).spec
-    return {"spec": spec.text if spec else None}
+    return {"spec": switch.spec.text if switch.spec else None}
 
 
-def set_faults(ws: Workspace, spec: Any) -> dict[str, Any]:
-    """Replace the fault spec (None turns faults off); 400 naming `spec` if it does not parse."""
+async def reset(call: Call) -> dict[str, Any]:
+    """Forget all jobs, runs, outputs, permissions and objects; keep the token and settings."""
+    call.ws.store.reset()
+    return {}
+
+
+async def get_faults(call: Call) -> dict[str, Any]:
+    """The fault spec in force."""
+    return _faults(call.surface.faults)
+
+
+async def set_faults(call: Call) -> dict[str, Any]:
+    """Replace the fault spec (null turns faults off); 400 naming `spec` if it does not parse."""
+    spec = call.params.raw("spec")
     if spec is not None and not isinstance(spec, str):
         raise InvalidParameterValue("Invalid value for field spec: expected a string or null.")
     try:
         parsed = parse_spec(spec) if spec else None
     except ValueError as exc:
         raise InvalidParameterValue(f"Invalid value for field spec: {exc}") from None
-    switch_of(ws).set(parsed)
-    return current_faults(ws)
+    call.surface.faults.set(parsed)
+    return _faults(call.surface.faults)
 
 
-async def _reset(call: Call) -> dict[str, Any]:
-    reset_workspace(call.ws)
+async def read_requests(call: Call) -> dict[str, object]:
+    """The request counts: total and by endpoint."""
+    return call.surface.counter.snapshot()
+
+
+async def reset_requests(call: Call) -> dict[str, object]:
+    """Start counting again from zero."""
+    call.surface.counter.by_endpoint.clear()
     return {}
-
-
-async def _get_faults(call: Call) -> dict[str, Any]:
-    return current_faults(call.ws)
-
-
-async def _set_faults(call: Call) -> dict[str, Any]:
-    return set_faults(call.ws, call.params.raw("spec"))
-
-
-ROUTES = [
-    control("POST", "reset", _reset),
-    control("GET", "faults", _get_faults),
-    control("POST", "faults", _set_faults),
-]

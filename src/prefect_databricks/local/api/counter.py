@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..state import Workspace
-from .app import Call, control
-
-__all__ = ["ROUTES", "RequestCounter", "count_requests"]
+__all__ = ["RequestCounter", "count_requests"]
 
 
 class RequestCounter:
@@ -30,9 +26,8 @@ class RequestCounter:
         return {"total": sum(self.by_endpoint.values()), "by_endpoint": dict(self.by_endpoint)}
 
 
-def count_requests(app: ASGIApp, ws: Workspace) -> ASGIApp:
-    """Wrap `app` so every HTTP request to `/api/` is counted in `ws.extensions["requests"]`."""
-    counter = ws.extensions.setdefault("requests", RequestCounter())
+def count_requests(app: ASGIApp, counter: RequestCounter) -> ASGIApp:
+    """Wrap `app` so every HTTP request to `/api/` is counted by `counter`."""
 
     async def counted(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -40,20 +35,3 @@ def count_requests(app: ASGIApp, ws: Workspace) -> ASGIApp:
         await app(scope, receive, send)
 
     return counted
-
-
-async def _read(call: Call) -> dict[str, object]:
-    counter: RequestCounter = call.ws.extensions.setdefault("requests", RequestCounter())
-    return counter.snapshot()
-
-
-async def _reset(call: Call) -> dict[str, object]:
-    counter: RequestCounter = call.ws.extensions.setdefault("requests", RequestCounter())
-    counter.by_endpoint.clear()
-    return {}
-
-
-ROUTES: list[BaseRoute] = [
-    control("GET", "requests", _read),
-    control("POST", "requests/reset", _reset),
-]

@@ -18,13 +18,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ApiError, RequestLimitExceeded, TemporarilyUnavailable
-from ..state import Workspace
-from .app import json_response
+from .responses import json_response
 
-__all__ = ["FaultSpec", "FaultSwitch", "parse_spec", "switch_of", "with_faults"]
+__all__ = ["FaultSpec", "FaultSwitch", "parse_spec", "with_faults"]
 
 _KINDS = ("429", "503", "drop", "lost")
-_EXTENSION = "faults"
 
 
 @dataclass(frozen=True)
@@ -103,18 +101,8 @@ class FaultSwitch:
         return kind, delay
 
 
-def switch_of(ws: Workspace) -> FaultSwitch:
-    """The fault switch of a workspace (created off, or from `ws.config.faults`, on first use)."""
-    switch = ws.extensions.get(_EXTENSION)
-    if switch is None:
-        switch = FaultSwitch(parse_spec(ws.config.faults) if ws.config.faults else None)
-        ws.extensions[_EXTENSION] = switch
-    return switch
-
-
-def with_faults(app: ASGIApp, ws: Workspace) -> ASGIApp:
-    """`app` behind the fault switch of `ws`; only paths under `/api/` are faulted."""
-    switch = switch_of(ws)
+def with_faults(app: ASGIApp, switch: FaultSwitch) -> ASGIApp:
+    """`app` behind the fault `switch`; only paths under `/api/` are faulted."""
 
     async def faulted(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):

@@ -13,35 +13,28 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ..state import Workspace
-from .app import json_response
+from .responses import json_response
 
-__all__ = ["LOCAL_USER", "ROUTES", "TOKEN_TTL_SECONDS", "caller"]
+__all__ = ["TOKEN_TTL_SECONDS", "discovery", "host_metadata", "token"]
 
-LOCAL_USER = "local-user@localhost"
 TOKEN_TTL_SECONDS = 3600
-_PRINCIPALS = "oauth_principals"
-
-
-def caller(ws: Workspace, request: Request) -> str:
-    """Who sent `request`: the service principal an OAuth token was issued to, else the local user."""
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    return ws.extensions.get(_PRINCIPALS, {}).get(token, LOCAL_USER)
 
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def _host_metadata(request: Request) -> Response:
+async def host_metadata(request: Request) -> Response:
+    """`/.well-known/databricks-config`: the workspace id, cloud and OIDC endpoint (the SDK probes it)."""
     ws: Workspace = request.app.state.ws
     body = {"oidc_endpoint": f"{_base(request)}/oidc", "workspace_id": str(ws.workspace_id), "cloud": "aws"}
     return json_response(body)
 
 
-async def _discovery(request: Request) -> Response:
+async def discovery(request: Request) -> Response:
+    """OIDC discovery: where the token endpoint is and which grants it takes."""
     base = f"{_base(request)}/oidc"
     return json_response(
         {
@@ -55,7 +48,8 @@ async def _discovery(request: Request) -> Response:
     )
 
 
-async def _token(request: Request) -> Response:
+async def token(request: Request) -> Response:
+    """The client-credentials grant for the workspace's service principals."""
     ws: Workspace = request.app.state.ws
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     if form.get("grant_type") != "client_credentials":
@@ -64,12 +58,10 @@ async def _token(request: Request) -> Response:
     expected = ws.config.service_principals.get(client_id or "")
     if client_id is None or expected is None or not secrets.compare_digest(secret or "", expected):
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
-    token = ws.issue_oauth_token(TOKEN_TTL_SECONDS)
-    ws.extensions.setdefault(_PRINCIPALS, {})[token] = client_id
+    access_token = ws.issue_oauth_token(client_id, TOKEN_TTL_SECONDS)
     scope = form.get("scope", "all-apis")
-    return json_response(
-        {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS, "scope": scope}
-    )
+    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS}
+    return json_response({**body, "scope": scope})
 
 
 def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
@@ -87,10 +79,3 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | N
 def _oauth_error(status: int, error: str, description: str) -> Response:
     headers = {"WWW-Authenticate": 'Basic realm="oidc"'} if status == 401 else None
     return json_response({"error": error, "error_description": description}, status, headers)
-
-
-ROUTES = [
-    Route("/.well-known/databricks-config", _host_metadata, methods=["GET"]),
-    Route("/oidc/.well-known/oauth-authorization-server", _discovery, methods=["GET"]),
-    Route("/oidc/v1/token", _token, methods=["POST"]),
-]

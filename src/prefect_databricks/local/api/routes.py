@@ -1,29 +1,69 @@
-"""The local workspace's full route table and background loops, composed from each service module."""
+"""Every route of the local workspace, declared once: the Databricks API, OAuth, control and run pages.
+
+`api(...)` rows serve `/api/<version>/<path>` behind token auth for each version listed (all three by
+default); `control(...)` rows serve `/local-api/<path>`; the OAuth and page rows are plain routes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from starlette.routing import BaseRoute, Route
 
-from starlette.routing import BaseRoute
+from ..ui import pages
+from . import control, files, jobs, oidc, runs
+from .app import api
+from .app import control as local_api
 
-from ..engine import scheduler
-from ..files import service as files
-from ..jobs import permissions
-from ..jobs import service as jobs
-from ..state import Workspace
-from ..ui import pages as ui
-from . import control, counter, oidc, runs
+__all__ = ["ROUTES"]
 
-__all__ = ["BACKGROUND", "ROUTES"]
+_V20 = ("2.0",)
+_PERMISSIONS = "permissions/jobs/{job_id}"
 
 ROUTES: list[BaseRoute] = [
-    *oidc.ROUTES,
-    *control.ROUTES,
-    *counter.ROUTES,
-    *jobs.ROUTES,
-    *permissions.ROUTES,
-    *files.ROUTES,
-    *runs.ROUTES,
-    *ui.ROUTES,
+    # Jobs API: saved jobs
+    *api("POST", "jobs/create", jobs.create),
+    *api("GET", "jobs/get", jobs.get),
+    *api("GET", "jobs/list", jobs.list_),
+    *api("POST", "jobs/reset", jobs.reset),
+    *api("POST", "jobs/update", jobs.update),
+    *api("POST", "jobs/delete", jobs.delete),
+    # Jobs API: runs
+    *api("POST", "jobs/run-now", runs.run_now),
+    *api("POST", "jobs/runs/submit", runs.submit),
+    *api("GET", "jobs/runs/get", runs.get),
+    *api("GET", "jobs/runs/list", runs.list_runs),
+    *api("POST", "jobs/runs/cancel", runs.cancel),
+    *api("POST", "jobs/runs/cancel-all", runs.cancel_all),
+    *api("POST", "jobs/runs/delete", runs.delete),
+    *api("GET", "jobs/runs/get-output", runs.get_output),
+    *api("GET", "jobs/runs/export", runs.export),
+    *api("POST", "jobs/runs/repair", runs.repair),
+    # Permissions API (jobs)
+    *api("GET", _PERMISSIONS, jobs.get_permissions_of, versions=_V20),
+    *api("PUT", _PERMISSIONS, jobs.set_permissions_of, versions=_V20),
+    *api("PATCH", _PERMISSIONS, jobs.patch_permissions, versions=_V20),
+    *api("GET", f"{_PERMISSIONS}/permissionLevels", jobs.permission_levels_of, versions=_V20),
+    # Workspace API
+    *api("POST", "workspace/import", files.import_, versions=_V20, multipart=True),
+    *api("GET", "workspace/export", files.export, versions=_V20),
+    *api("POST", "workspace/mkdirs", files.mkdirs, versions=_V20),
+    *api("GET", "workspace/list", files.list_, versions=_V20),
+    *api("GET", "workspace/get-status", files.get_status, versions=_V20),
+    *api("POST", "workspace/delete", files.delete, versions=_V20),
+    # OAuth: host metadata, OIDC discovery, client-credentials tokens
+    Route("/.well-known/databricks-config", oidc.host_metadata, methods=["GET"]),
+    Route("/oidc/.well-known/oauth-authorization-server", oidc.discovery, methods=["GET"]),
+    Route("/oidc/v1/token", oidc.token, methods=["POST"]),
+    # Control (not Databricks): reset, faults, request counts
+    local_api("POST", "reset", control.reset),
+    local_api("GET", "faults", control.get_faults),
+    local_api("POST", "faults", control.set_faults),
+    local_api("GET", "requests", control.read_requests),
+    local_api("POST", "requests/reset", control.reset_requests),
+    # Run pages
+    Route("/", pages.shell, methods=["GET"]),
+    Route("/ui", pages.to_jobs, methods=["GET"]),
+    Route("/ui/jobs", pages.jobs_page, methods=["GET"]),
+    Route("/ui/jobs/{job_id:int}", pages.job_page, methods=["GET"]),
+    Route("/ui/runs/{run_id:int}", pages.run_page, methods=["GET"]),
+    Route("/ui/static/{name}", pages.static, methods=["GET"]),
 ]
-BACKGROUND: list[Callable[[Workspace], Awaitable[None]]] = [scheduler.run_scheduler]

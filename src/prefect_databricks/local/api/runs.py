@@ -1,76 +1,139 @@
-"""HTTP routes of the runs side of the Jobs API: thin handlers over the runs services."""
+"""Handlers of job runs: request fields read into the runs services' typed requests.
+
+Type checks of fields happen here, once (`Params` names the field and the rule); the services get
+dataclasses and ids, never a request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import BaseRoute
+from ..errors import InvalidParameterValue
+from ..runs import create, output, repairs, service
+from ..runs.create import RunNowRequest, SubmitRequest
+from ..runs.references import LEGACY_PARAMS
+from ..runs.repairs import RepairRequest
+from ..runs.service import RunsQuery
+from .app import Call
+from .params import Params
 
-from ..runs.create import run_now, submit
-from ..runs.output import export, get_output
-from ..runs.repair import repair
-from ..runs.service import cancel, cancel_all, delete, get, list_runs
-from .app import Call, api
-from .oidc import caller
-
-__all__ = ["ROUTES"]
-
-
-async def _run_now(call: Call) -> dict[str, Any]:
-    return run_now(call.ws, call.params)
-
-
-async def _submit(call: Call) -> dict[str, Any]:
-    return submit(call.ws, call.params, version=call.version, creator=caller(call.ws, call.request))
-
-
-async def _get(call: Call) -> dict[str, Any]:
-    return get(call.ws, call.params, call.version)
-
-
-async def _list(call: Call) -> dict[str, Any]:
-    return list_runs(call.ws, call.params, call.version)
-
-
-async def _cancel(call: Call) -> dict[str, Any]:
-    cancel(call.ws, call.params.int("run_id", required=True) or 0)
-    return {}
-
-
-async def _cancel_all(call: Call) -> dict[str, Any]:
-    cancel_all(call.ws, call.params)
-    return {}
-
-
-async def _delete(call: Call) -> dict[str, Any]:
-    delete(call.ws, call.params.int("run_id", required=True) or 0)
-    return {}
-
-
-async def _get_output(call: Call) -> dict[str, Any]:
-    return get_output(call.ws, call.params.int("run_id", required=True) or 0, call.version)
-
-
-async def _export(call: Call) -> dict[str, Any]:
-    return export(call.ws, call.params.int("run_id", required=True) or 0, call.params.str("views_to_export"))
-
-
-async def _repair(call: Call) -> dict[str, Any]:
-    return repair(call.ws, call.params)
-
-
-_TABLE = [
-    ("POST", "jobs/run-now", _run_now),
-    ("POST", "jobs/runs/submit", _submit),
-    ("GET", "jobs/runs/get", _get),
-    ("GET", "jobs/runs/list", _list),
-    ("POST", "jobs/runs/cancel", _cancel),
-    ("POST", "jobs/runs/cancel-all", _cancel_all),
-    ("POST", "jobs/runs/delete", _delete),
-    ("GET", "jobs/runs/get-output", _get_output),
-    ("GET", "jobs/runs/export", _export),
-    ("POST", "jobs/runs/repair", _repair),
+__all__ = [
+    "cancel", "cancel_all", "delete", "export", "get", "get_output", "list_runs", "repair", "run_now",
+    "submit",
 ]
 
-ROUTES: list[BaseRoute] = [route for method, path, handler in _TABLE for route in api(method, path, handler)]
-"""Every runs endpoint, under /api/2.0, /api/2.1 and /api/2.2."""
+_OBJECT_PARAMS = ("notebook_params", "python_named_params", "pipeline_params", "sql_params")
+_ARRAY_PARAMS = ("python_params", "jar_params", "spark_submit_params", "dbt_commands")
+
+
+async def run_now(call: Call) -> dict[str, Any]:
+    """jobs/run-now."""
+    params = call.params
+    request = RunNowRequest(
+        job_id=_run_or_job_id(params, "job_id"),
+        idempotency_token=params.str("idempotency_token"),
+        job_parameters=params.obj("job_parameters"),
+        legacy=_legacy_parameters(params),
+        only=params.list("only"),
+        queue=params.obj("queue"),
+    )
+    return create.run_now(call.ws, request)
+
+
+async def submit(call: Call) -> dict[str, Any]:
+    """jobs/runs/submit."""
+    params = call.params
+    request = SubmitRequest(
+        tasks=params.list("tasks") or [],
+        run_name=params.str("run_name"),
+        idempotency_token=params.str("idempotency_token"),
+        timeout_seconds=params.int("timeout_seconds", default=0) or 0,
+        job_clusters=params.list("job_clusters") or [],
+    )
+    return create.submit(call.ws, request, version=call.version, creator=call.caller)
+
+
+async def get(call: Call) -> dict[str, Any]:
+    """jobs/runs/get."""
+    params = call.params
+    return service.get(
+        call.ws, _run_or_job_id(params, "run_id"), version=call.version,
+        history=params.bool("include_history"), resolved=params.bool("include_resolved_values"),
+        page_token=params.str("page_token"),
+    )
+
+
+async def list_runs(call: Call) -> dict[str, Any]:
+    """jobs/runs/list."""
+    params = call.params
+    query = RunsQuery(
+        job_id=params.int("job_id"),
+        active_only=params.bool("active_only"),
+        completed_only=params.bool("completed_only"),
+        run_type=params.str("run_type"),
+        start_time_from=params.int("start_time_from"),
+        start_time_to=params.int("start_time_to"),
+        limit=params.int("limit", default=20) or 0,
+        offset=params.int("offset", default=0) or 0,
+        page_token=params.str("page_token"),
+        expand_tasks=params.bool("expand_tasks"),
+    )
+    return service.list_runs(call.ws, query, call.version)
+
+
+async def cancel(call: Call) -> dict[str, Any]:
+    """jobs/runs/cancel."""
+    service.cancel(call.ws, _run_or_job_id(call.params, "run_id"))
+    return {}
+
+
+async def cancel_all(call: Call) -> dict[str, Any]:
+    """jobs/runs/cancel-all."""
+    service.cancel_all(call.ws, call.params.int("job_id"), call.params.bool("all_queued_runs"))
+    return {}
+
+
+async def delete(call: Call) -> dict[str, Any]:
+    """jobs/runs/delete."""
+    service.delete(call.ws, _run_or_job_id(call.params, "run_id"))
+    return {}
+
+
+async def get_output(call: Call) -> dict[str, Any]:
+    """jobs/runs/get-output."""
+    return output.get_output(call.ws, _run_or_job_id(call.params, "run_id"), call.version)
+
+
+async def export(call: Call) -> dict[str, Any]:
+    """jobs/runs/export."""
+    return output.export(call.ws, _run_or_job_id(call.params, "run_id"), call.params.str("views_to_export"))
+
+
+async def repair(call: Call) -> dict[str, Any]:
+    """jobs/runs/repair."""
+    params = call.params
+    request = RepairRequest(
+        run_id=_run_or_job_id(params, "run_id"),
+        latest_repair_id=params.int("latest_repair_id"),
+        rerun_tasks=params.list("rerun_tasks"),
+        rerun_all_failed_tasks=params.bool("rerun_all_failed_tasks"),
+        rerun_dependent_tasks=params.bool("rerun_dependent_tasks"),
+        job_parameters=params.obj("job_parameters"),
+        legacy=_legacy_parameters(params),
+    )
+    return repairs.repair(call.ws, request)
+
+
+def _run_or_job_id(params: Params, name: str) -> int:
+    return params.int(name, required=True) or 0
+
+
+def _legacy_parameters(params: Params) -> dict[str, Any]:
+    """The per-task-type parameters of run-now and repair, type-checked; notebook and jar ones exclusive."""
+    for name in _OBJECT_PARAMS:
+        params.obj(name)
+    for name in _ARRAY_PARAMS:
+        params.list(name)
+    if params.raw("notebook_params") is not None and params.raw("jar_params") is not None:
+        raise InvalidParameterValue("notebook_params and jar_params cannot be used together.")
+    return {name: params.raw(name) for name in LEGACY_PARAMS if params.raw(name) is not None}

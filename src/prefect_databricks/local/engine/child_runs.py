@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.params import Params
-from ..runs.create import run_now
+from ..runs.create import RunNowRequest, run_now
 from ..runs.lifecycle import LifeCycle, Result
 from ..runs.references import LEGACY_PARAMS, resolve
 from ..runs.service import cancel
@@ -24,9 +23,11 @@ _SUCCEEDED = (Result.SUCCESS.value, Result.SUCCESS_WITH_FAILURES.value)
 def start_child(ws: Workspace, entry: dict[str, Any], names: dict[str, str]) -> int:
     """Trigger the run of `run_job_task.job_id`; raises the API error run-now would answer."""
     spec = resolve(entry["run_job_task"], names)
-    body = {key: spec[key] for key in ("job_id", "job_parameters", *LEGACY_PARAMS) if key in spec}
-    child = run_now(ws, Params(body, from_query=False), trigger="RUN_JOB_TASK",
-                    trigger_info={"run_id": entry["run_id"]})["run_id"]
+    request = RunNowRequest(
+        job_id=int(spec["job_id"]), job_parameters=spec.get("job_parameters"),
+        legacy={key: spec[key] for key in LEGACY_PARAMS if key in spec},
+    )
+    child = run_now(ws, request, trigger="RUN_JOB_TASK", trigger_info={"run_id": entry["run_id"]})["run_id"]
     entry["_local"]["child_run_id"] = child
     entry["resolved_values"] = {"run_job_task": {"job_parameters": spec.get("job_parameters") or {}}}
     ws.store.put_output(entry["run_id"], {"run_job_output": {"run_id": child}})

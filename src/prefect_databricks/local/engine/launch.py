@@ -13,18 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
-from ..files.service import read_object
+from ..files.service import read_workspace_object
 from ..runs.references import reference_names, resolve
 from ..state import Workspace
 
 __all__ = [
-    "kill_leftover", "launch", "output_doc", "read_workspace_object", "resolved_names", "run_workdir",
+    "kill_leftover", "launch", "output_doc", "resolved_names",
 ]
-
-
-def run_workdir(ws: Workspace, run_id: int) -> Path:
-    """Where the task runs of a job run keep their working directories."""
-    return Path(ws.config.data_dir) / "runs" / str(run_id)
 
 
 def resolved_names(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
@@ -39,7 +34,7 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
     names = resolved_names(ws, run, entry)
     parameters, args, resolved = _inputs(run, entry, names)
     entry["resolved_values"] = resolved
-    workdir = run_workdir(ws, run["run_id"]) / str(entry["run_id"])
+    workdir = ws.run_workdir(run["run_id"]) / str(entry["run_id"])
     workdir.mkdir(parents=True, exist_ok=True)
     context = TaskContext(
         workdir=workdir,
@@ -63,7 +58,7 @@ def kill_leftover(ws: Workspace, run_id: int, entry: dict[str, Any]) -> None:
     reused by an unrelated process is never touched (Linux `/proc`; elsewhere nothing is killed).
     """
     pgid = entry.get("_local", {}).get("pgid")
-    workdir = run_workdir(ws, run_id) / str(entry["run_id"])
+    workdir = ws.run_workdir(run_id) / str(entry["run_id"])
     try:
         if pgid and Path(f"/proc/{pgid}/cwd").resolve() == workdir.resolve():
             os.killpg(pgid, signal.SIGKILL)
@@ -113,9 +108,3 @@ def _env(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str,
         "DATABRICKS_TASK_RUN_ID": str(entry["run_id"]),
         "DATABRICKS_TASK_KEY": entry["task_key"],
     }
-
-
-def read_workspace_object(ws: Workspace, path: str) -> bytes | None:
-    """The content of a workspace notebook or file, or None."""
-    found = read_object(ws, path)
-    return None if found is None else found[0]

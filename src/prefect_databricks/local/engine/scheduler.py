@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from typing import Any
 
 from ..runs.admission import try_admit
 from ..runs.documents import set_state, task_runs
-from ..runs.doorbell import doorbell
 from ..runs.lifecycle import LifeCycle
 from ..state import Workspace
 from .drivers import Processes
@@ -51,7 +49,7 @@ class Scheduler:
         self.ws = ws
         self.procs = Processes(limit=task_process_limit(ws))
         self.timetable = Timetable(ws)
-        self.wakeup = doorbell(ws)
+        self.wakeup = ws.doorbell()
 
     def tick(self) -> None:
         """Start due scheduled runs, advance every active run once; synchronous, so no request interleaves."""
@@ -110,10 +108,7 @@ class Scheduler:
             self.procs.kill(run_id)
 
     def _active_runs(self) -> list[dict[str, Any]]:
-        rows = self.ws.store.query(
-            "SELECT doc FROM runs WHERE active = 1 ORDER BY start_time ASC, run_id ASC"
-        )
-        return [json.loads(row[0]) for row in rows]
+        return self.ws.store.active_runs()
 
     def _save(self, run: dict[str, Any]) -> None:
         active = not LifeCycle(run["state"]["life_cycle_state"]).is_terminal

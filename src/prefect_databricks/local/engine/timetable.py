@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..api.params import Params
 from ..errors import ApiError
 from ..jobs.quartz import next_fire, parse, zone
-from ..runs.create import run_now
+from ..runs.create import RunNowRequest, run_now
 from ..state import Workspace
 
 __all__ = ["REFRESH_MS", "Timetable", "is_scheduled", "next_fire_ms"]
@@ -30,12 +29,6 @@ REFRESH_MS = 250
 _SCAN_SHARE = 20  # re-read no more often than 20× the last read took: ≤ 5 % of a core on big stores
 _PAUSED = "PAUSED"
 _UNIT_MS = {"MINUTES": 60_000, "HOURS": 3_600_000, "DAYS": 86_400_000, "WEEKS": 604_800_000}
-_SCHEDULED_JOBS = (
-    "SELECT job_id, json_extract(doc, '$.created_time'), json_extract(doc, '$.settings.schedule'),"
-    " json_extract(doc, '$.settings.trigger') FROM jobs"
-    " WHERE json_extract(doc, '$.settings.schedule') IS NOT NULL"
-    " OR json_extract(doc, '$.settings.trigger.periodic') IS NOT NULL"
-)
 _log = logging.getLogger("prefect_databricks.local")
 
 
@@ -103,7 +96,7 @@ class Timetable:
     def _refresh(self, now: int) -> None:
         """Pick up created, changed and deleted schedules; a changed schedule counts from `now`."""
         seen: dict[int, _Entry] = {}
-        for job_id, created, schedule, trigger in self.ws.store.query(_SCHEDULED_JOBS):
+        for job_id, created, schedule, trigger in self.ws.store.scheduled_jobs():
             signature = json.dumps([schedule, trigger])
             known = self._jobs.get(job_id)
             if known is not None and known.signature == signature:
@@ -114,7 +107,7 @@ class Timetable:
 
     def _start(self, job_id: int) -> list[int]:
         try:
-            run = run_now(self.ws, Params({"job_id": job_id}, from_query=False), trigger="PERIODIC")
+            run = run_now(self.ws, RunNowRequest(job_id), trigger="PERIODIC")
         except ApiError as exc:  # e.g. the job was deleted since the last refresh
             _log.warning("Scheduled run of job %s not started: %s", job_id, exc)
             return []

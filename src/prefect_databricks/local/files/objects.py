@@ -1,18 +1,16 @@
-"""Workspace objects (directories, notebooks, files) in the store's `objects` table, addressed by path."""
+"""Workspace objects (directories, notebooks, files) and the Workspace API's rules over their paths."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..api.oidc import LOCAL_USER
 from ..errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
-from ..state import Workspace
+from ..state import LOCAL_USER, Workspace
 
 __all__ = ["DIRECTORY", "FILE", "NOTEBOOK", "ObjectStore", "normalize_path"]
 
 DIRECTORY, NOTEBOOK, FILE = "DIRECTORY", "NOTEBOOK", "FILE"
-_BUILTIN = ("/", "/Users", f"/Users/{LOCAL_USER}", "/Shared")
-_COLUMNS = "path, object_id, object_type, language, created_at, modified_at, content"
+_BUILTIN = ["/", "/Users", f"/Users/{LOCAL_USER}", "/Shared"]
 
 
 def normalize_path(path: str | None) -> str:
@@ -39,21 +37,11 @@ class ObjectStore:
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
         if self.get("/") is None:
-            self._seed()
-
-    def _seed(self) -> None:
-        now = self._ws.now_ms()
-        with self._ws.store.transaction() as db:
-            for path in _BUILTIN:
-                db.execute(
-                    f"INSERT OR IGNORE INTO objects ({_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, NULL)",
-                    (path, self._ws.store.new_id(), DIRECTORY, now, now),
-                )
+            self._ws.store.add_directories(_BUILTIN, self._ws.now_ms(), DIRECTORY)
 
     def get(self, path: str) -> dict[str, Any] | None:
         """The row at `path`, or None."""
-        rows = self._ws.store.query(f"SELECT {_COLUMNS} FROM objects WHERE path = ?", (path,))
-        return dict(zip(_COLUMNS.split(", "), rows[0], strict=True)) if rows else None
+        return self._ws.store.get_object(path)
 
     def require(self, path: str) -> dict[str, Any]:
         """The row at `path`; 404 RESOURCE_DOES_NOT_EXIST if absent."""
@@ -64,13 +52,7 @@ class ObjectStore:
 
     def children(self, path: str) -> list[dict[str, Any]]:
         """Direct children of a directory, sorted by path."""
-        prefix = "/" if path == "/" else path + "/"
-        rows = self._ws.store.query(
-            f"SELECT {_COLUMNS} FROM objects WHERE substr(path, 1, ?) = ? AND path != ? "
-            "AND instr(substr(path, ?), '/') = 0 ORDER BY path",
-            (len(prefix), prefix, "/", len(prefix) + 1),
-        )
-        return [dict(zip(_COLUMNS.split(", "), row, strict=True)) for row in rows]
+        return self._ws.store.child_objects(path)
 
     def put(
         self, path: str, object_type: str, language: str | None, content: bytes, *, overwrite: bool
@@ -83,13 +65,11 @@ class ObjectStore:
         if existing is not None and (not overwrite or existing["object_type"] == DIRECTORY):
             raise ResourceAlreadyExists(f"Path ({path}) already exists.")
         now = self._ws.now_ms()
-        object_id = existing["object_id"] if existing else self._ws.store.new_id()
-        created = existing["created_at"] if existing else now
-        with self._ws.store.transaction() as db:
-            db.execute(
-                f"INSERT OR REPLACE INTO objects ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (path, object_id, object_type, language, created, now, content),
-            )
+        self._ws.store.put_object({
+            "path": path, "object_type": object_type, "language": language, "content": content,
+            "object_id": existing["object_id"] if existing else self._ws.store.new_id(),
+            "created_at": existing["created_at"] if existing else now, "modified_at": now,
+        })
 
     def mkdirs(self, path: str) -> None:
         """Create a directory and its missing parents; 400 if a notebook or file is in the way."""
@@ -102,21 +82,11 @@ class ObjectStore:
                 raise ResourceAlreadyExists(
                     f"Cannot create directory {path}: {prefix} is an existing {kind}."
                 )
-        now = self._ws.now_ms()
-        with self._ws.store.transaction() as db:
-            for prefix in prefixes:
-                db.execute(
-                    f"INSERT OR IGNORE INTO objects ({_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, NULL)",
-                    (prefix, self._ws.store.new_id(), DIRECTORY, now, now),
-                )
+        self._ws.store.add_directories(prefixes, self._ws.now_ms(), DIRECTORY)
 
     def delete_tree(self, path: str) -> None:
         """Remove the object at `path` and everything below it."""
-        prefix = path + "/"
-        with self._ws.store.transaction() as db:
-            db.execute(
-                "DELETE FROM objects WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix)
-            )
+        self._ws.store.delete_objects(path)
 
     @staticmethod
     def info(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,6 @@ import base64
 import binascii
 from typing import Any
 
-from starlette.responses import Response
-
-from ..api.app import Call, api
-from ..api.multipart import accept_multipart
 from ..errors import ApiError, InvalidParameterValue
 from ..state import Workspace
 from .notebooks import (
@@ -31,7 +27,10 @@ from .notebooks import (
 )
 from .objects import DIRECTORY, FILE, NOTEBOOK, ObjectStore, normalize_path
 
-__all__ = ["ROUTES", "delete_object", "export_object", "import_object", "list_objects", "read_object"]
+__all__ = [
+    "decode_content", "delete_object", "export_object", "import_object", "list_objects", "make_directories",
+    "object_status", "read_object", "read_workspace_object",
+]
 
 _MAX_CONTENT = 10 * 1024 * 1024
 _UNSUPPORTED = ("DBC", "HTML", "R_MARKDOWN")
@@ -154,63 +153,26 @@ def list_objects(ws: Workspace, path: str) -> dict[str, Any]:
     return {"objects": [objects.info(r) for r in rows]} if rows else {}
 
 
-# routes
+def read_workspace_object(ws: Workspace, path: str) -> bytes | None:
+    """The content of a workspace notebook or file, or None."""
+    found = read_object(ws, path)
+    return None if found is None else found[0]
 
 
-def _path(call: Call) -> str:
-    return normalize_path(call.params.str("path", required=True))
-
-
-async def _import(call: Call) -> dict[str, Any]:
+def decode_content(content: str | None) -> bytes:
+    """The bytes of an import's base64 `content`; 400 naming the field if it is not base64."""
     try:
-        content = base64.b64decode(call.params.str("content") or "", validate=True)
+        return base64.b64decode(content or "", validate=True)
     except (binascii.Error, ValueError):
         raise InvalidParameterValue("Invalid value for field content: expected base64.") from None
-    fmt = call.params.str("format") or "SOURCE"
-    language = call.params.str("language")
-    overwrite = call.params.bool("overwrite")
-    import_object(call.ws, _path(call), content, fmt=fmt, language=language, overwrite=overwrite)
-    return {}
 
 
-async def _export(call: Call) -> Any:
-    content, file_type = export_object(call.ws, _path(call), call.params.str("format") or "SOURCE")
-    if call.params.bool("direct_download"):
-        return Response(content, media_type="application/octet-stream")
-    return {"content": base64.b64encode(content).decode(), "file_type": file_type}
+def make_directories(ws: Workspace, path: str) -> None:
+    """workspace/mkdirs: a directory and its missing parents."""
+    ObjectStore(ws).mkdirs(path)
 
 
-async def _mkdirs(call: Call) -> dict[str, Any]:
-    ObjectStore(call.ws).mkdirs(_path(call))
-    return {}
-
-
-async def _list(call: Call) -> dict[str, Any]:
-    return list_objects(call.ws, _path(call))
-
-
-async def _get_status(call: Call) -> dict[str, Any]:
-    objects = ObjectStore(call.ws)
-    return objects.info(objects.require(_path(call)))
-
-
-async def _delete(call: Call) -> dict[str, Any]:
-    delete_object(call.ws, _path(call), recursive=call.params.bool("recursive"))
-    return {}
-
-
-def _import_routes() -> list[Any]:
-    routes = api("POST", "workspace/import", _import, versions=("2.0",))
-    for route in routes:
-        route.app = accept_multipart(route.app)
-    return routes
-
-
-ROUTES = [
-    *_import_routes(),
-    *api("GET", "workspace/export", _export, versions=("2.0",)),
-    *api("POST", "workspace/mkdirs", _mkdirs, versions=("2.0",)),
-    *api("GET", "workspace/list", _list, versions=("2.0",)),
-    *api("GET", "workspace/get-status", _get_status, versions=("2.0",)),
-    *api("POST", "workspace/delete", _delete, versions=("2.0",)),
-]
+def object_status(ws: Workspace, path: str) -> dict[str, Any]:
+    """workspace/get-status: the `ObjectInfo` at `path` (404 if absent)."""
+    objects = ObjectStore(ws)
+    return objects.info(objects.require(path))

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..api.app import Call, api
-from ..api.params import Params
 from ..errors import InvalidParameterValue, ResourceDoesNotExist
 from ..state import Workspace
 from .shapes import check_shape
 
-__all__ = ["LEVELS", "ROUTES", "get_permissions", "grant_on_create", "set_permissions"]
+__all__ = ["LEVELS", "get_permissions", "grant_on_create", "permission_levels", "set_permissions"]
 
 LEVELS = {
     "CAN_VIEW": "Can view the job and its runs",
@@ -124,31 +122,7 @@ def _response_entry(entry: dict[str, Any]) -> dict[str, Any]:
     return {kind: name, "all_permissions": [permission]}
 
 
-def _job_id(call: Call) -> int:
-    return Params({"job_id": call.path["job_id"]}, from_query=True).int("job_id", required=True) or 0
-
-
-async def _get(call: Call) -> dict[str, Any]:
-    return get_permissions(call.ws, _job_id(call))
-
-
-async def _put(call: Call) -> dict[str, Any]:
-    return set_permissions(call.ws, _job_id(call), call.params.raw("access_control_list"), replace=True)
-
-
-async def _patch(call: Call) -> dict[str, Any]:
-    return set_permissions(call.ws, _job_id(call), call.params.raw("access_control_list"), replace=False)
-
-
-async def _levels(call: Call) -> dict[str, Any]:
-    _direct(call.ws, _job_id(call))
+def permission_levels(ws: Workspace, job_id: int) -> dict[str, Any]:
+    """The permission levels a job's access control list may grant (404 for a missing job)."""
+    _direct(ws, job_id)
     return {"permission_levels": [{"permission_level": k, "description": v} for k, v in LEVELS.items()]}
-
-
-_PATH = "permissions/jobs/{job_id}"
-ROUTES = [
-    *api("GET", _PATH, _get, versions=("2.0",)),
-    *api("PUT", _PATH, _put, versions=("2.0",)),
-    *api("PATCH", _PATH, _patch, versions=("2.0",)),
-    *api("GET", f"{_PATH}/permissionLevels", _levels, versions=("2.0",)),
-]

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.app import Call, api
-from ..api.oidc import caller
-from ..api.params import Params
 from ..errors import InvalidParameterValue
 from ..paging import array_page, decode_token, encode_token, list_page
 from ..state import Workspace
@@ -24,7 +21,6 @@ from .settings import PAGED_ARRAYS, apply_update, with_defaults
 from .shapes import check_shape
 
 __all__ = [
-    "ROUTES",
     "create_job",
     "delete_job",
     "get_job",
@@ -83,13 +79,14 @@ def list_jobs(
     ws: Workspace,
     *,
     version: str,
-    limit: int,
+    limit: int | None,
     offset: int,
     name: str | None,
     expand_tasks: bool,
     page_token: str | None,
 ) -> dict[str, Any]:
     """`jobs/list`: newest first, by `page_token` or `offset`, filtered by exact case-insensitive name."""
+    limit, offset = _list_limit(limit, version), _check_offset(offset)
     page = list_page(
         lambda cursor, skip, n: ws.store.list_jobs(name=name, cursor=cursor, offset=skip, limit=n),
         lambda job: (job["created_time"], job["job_id"]),
@@ -167,16 +164,16 @@ def _run_as_name(settings: dict[str, Any], creator: str) -> str:
     return run_as.get("user_name") or run_as.get("service_principal_name") or creator
 
 
-def _list_limit(params: Params, version: str) -> int:
+def _list_limit(limit: int | None, version: str) -> int:
+    """The page size of a jobs/list (20 unless given); 400 outside 1..100 on 2.2, 1..25 before."""
     top = _LIST_LIMITS.get(version, _LIST_LIMIT_BEFORE_22)
-    limit = params.int("limit", default=_LIST_DEFAULT)
-    if limit is None or not 1 <= limit <= top:
+    limit = _LIST_DEFAULT if limit is None else limit
+    if not 1 <= limit <= top:
         raise InvalidParameterValue(f"Invalid value for field limit: must be between 1 and {top}.")
     return limit
 
 
-def _offset(params: Params) -> int:
-    offset = params.int("offset", default=0) or 0
+def _check_offset(offset: int) -> int:
     if offset < 0:
         raise InvalidParameterValue("Invalid value for field offset: must not be negative.")
     return offset
@@ -193,58 +190,3 @@ def _list_item(job: dict[str, Any], version: str, expand: bool) -> dict[str, Any
         return item
     item, more = array_page(item, PAGED_ARRAYS, 0)
     return {**item, "has_more": more}
-
-
-# routes
-
-
-async def _create(call: Call) -> dict[str, int]:
-    creator = caller(call.ws, call.request)
-    return create_job(call.ws, dict(call.params.data), version=call.version, creator=creator)
-
-
-async def _get(call: Call) -> dict[str, Any]:
-    job_id = call.params.int("job_id", required=True)
-    return get_job(call.ws, job_id, version=call.version, page_token=call.params.str("page_token"))
-
-
-async def _list(call: Call) -> dict[str, Any]:
-    params = call.params
-    return list_jobs(
-        call.ws,
-        version=call.version,
-        limit=_list_limit(params, call.version),
-        offset=_offset(params),
-        name=params.str("name"),
-        expand_tasks=params.bool("expand_tasks"),
-        page_token=params.str("page_token"),
-    )
-
-
-async def _reset(call: Call) -> dict[str, Any]:
-    job_id = call.params.int("job_id", required=True)
-    reset_job(call.ws, job_id, call.params.obj("new_settings", required=True), version=call.version)
-    return {}
-
-
-async def _update(call: Call) -> dict[str, Any]:
-    job_id = call.params.int("job_id", required=True)
-    new_settings = call.params.obj("new_settings") or {}
-    removals = call.params.list("fields_to_remove") or []
-    update_job(call.ws, job_id, new_settings, removals, version=call.version)
-    return {}
-
-
-async def _delete(call: Call) -> dict[str, Any]:
-    delete_job(call.ws, call.params.int("job_id", required=True))
-    return {}
-
-
-ROUTES = [
-    *api("POST", "jobs/create", _create),
-    *api("GET", "jobs/get", _get),
-    *api("GET", "jobs/list", _list),
-    *api("POST", "jobs/reset", _reset),
-    *api("POST", "jobs/update", _update),
-    *api("POST", "jobs/delete", _delete),
-]

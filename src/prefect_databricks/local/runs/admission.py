@@ -21,8 +21,8 @@ _QUEUE_CODE = "MAX_CONCURRENT_RUNS_REACHED"
 def place(ws: Workspace, run: dict[str, Any], now: int) -> None:
     """Decide a new run's first state: started, queued or skipped."""
     limit = _limit(ws, run)
-    if limit is not None and (limit == 0 or _running(ws, run["job_id"]) >= limit
-                              or _queued_before(ws, run)):
+    if limit is not None and (limit == 0 or ws.store.count_started(run["job_id"]) >= limit
+                              or ws.store.has_queued_other_than(run["job_id"], run["run_id"])):
         if limit > 0 and run["_local"].get("queue"):
             _queue(run, limit)
         else:
@@ -34,7 +34,7 @@ def place(ws: Workspace, run: dict[str, Any], now: int) -> None:
 def try_admit(ws: Workspace, run: dict[str, Any], now: int) -> bool:
     """Start a queued run if its job has capacity now; True if it started."""
     limit = _limit(ws, run)
-    if limit is not None and _running(ws, run["job_id"]) >= limit:
+    if limit is not None and ws.store.count_started(run["job_id"]) >= limit:
         return False
     admit(run, now)
     return True
@@ -76,20 +76,3 @@ def _limit(ws: Workspace, run: dict[str, Any]) -> int | None:
     settings = job["settings"] if job else {}
     return int(settings.get("max_concurrent_runs", run["_local"].get("max_concurrent_runs", 1)))
 
-
-def _running(ws: Workspace, job_id: int) -> int:
-    rows = ws.store.query(
-        "SELECT COUNT(*) FROM runs WHERE job_id = ? AND active = 1"
-        " AND json_extract(doc, '$.state.life_cycle_state') != 'QUEUED'",
-        (job_id,),
-    )
-    return int(rows[0][0])
-
-
-def _queued_before(ws: Workspace, run: dict[str, Any]) -> bool:
-    rows = ws.store.query(
-        "SELECT COUNT(*) FROM runs WHERE job_id = ? AND active = 1 AND run_id != ?"
-        " AND json_extract(doc, '$.state.life_cycle_state') = 'QUEUED'",
-        (run["job_id"], run["run_id"]),
-    )
-    return int(rows[0][0]) > 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..engine.launch import read_workspace_object
 from ..errors import InvalidParameterValue
 from ..executor import export_notebook_html
+from ..files.service import read_workspace_object
 from ..state import Workspace
 from .documents import latest_entries, task_run_view
 from .service import locate

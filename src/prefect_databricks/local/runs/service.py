@@ -7,19 +7,17 @@ its job run. Every change is written to the store before the response, then the 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from typing import Any
 
-from ..api.params import Params
-from ..engine.launch import run_workdir
 from ..errors import InvalidParameterValue, InvalidState
 from ..jobs.rules import check_task_count_for_version
 from ..paging import list_page
 from ..state import Workspace
 from .documents import latest_entries, list_item, run_view, set_state, task_run_page, task_runs
-from .doorbell import wake
 from .lifecycle import LifeCycle, Result
 
-__all__ = ["cancel", "cancel_all", "delete", "get", "is_active", "list_runs", "locate", "save"]
+__all__ = ["RunsQuery", "cancel", "cancel_all", "delete", "get", "is_active", "list_runs", "locate", "save"]
 
 _MAX_LIST = 25
 _RUN_TYPES = ("JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN")
@@ -46,39 +44,53 @@ def is_active(doc: dict[str, Any]) -> bool:
 def save(ws: Workspace, run: dict[str, Any]) -> None:
     """Write a run back and let the scheduler see it at once."""
     ws.store.put_run(run, active=is_active(run))
-    wake(ws)
+    ws.wake()
 
 
-def get(ws: Workspace, params: Params, version: str) -> dict[str, Any]:
+def get(
+    ws: Workspace, run_id: int, *, version: str, history: bool = False, resolved: bool = False,
+    page_token: str | None = None,
+) -> dict[str, Any]:
     """runs/get: a job run (arrays paged by 100 on 2.2), or a task run as a run of its own."""
-    run, entry = locate(ws, params.int("run_id", required=True) or 0)
-    resolved, token = params.bool("include_resolved_values"), params.str("page_token")
+    run, entry = locate(ws, run_id)
     if entry is not None:
-        return task_run_page(run, entry, version=version, resolved=resolved, page_token=token)
-    history = params.bool("include_history")
+        return task_run_page(run, entry, version=version, resolved=resolved, page_token=page_token)
     check_task_count_for_version(len(run.get("tasks", [])), version)
-    return run_view(run, version=version, history=history, resolved=resolved, page_token=token)
+    return run_view(run, version=version, history=history, resolved=resolved, page_token=page_token)
 
 
-def list_runs(ws: Workspace, params: Params, version: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunsQuery:
+    """The filters and page of a runs/list request, already type-checked."""
+
+    job_id: int | None = None
+    active_only: bool = False
+    completed_only: bool = False
+    run_type: str | None = None
+    start_time_from: int | None = None
+    start_time_to: int | None = None
+    limit: int = 20
+    offset: int = 0
+    page_token: str | None = None
+    expand_tasks: bool = False
+
+
+def list_runs(ws: Workspace, query: RunsQuery, version: str) -> dict[str, Any]:
     """runs/list: newest first, filtered, keyset pages (root has_more on 2.0/2.1 only)."""
-    filters = _list_filters(params)
-    limit = params.int("limit", default=20) or 0
-    if not 0 <= limit <= _MAX_LIST:
+    filters = _list_filters(query)
+    if not 0 <= query.limit <= _MAX_LIST:
         raise InvalidParameterValue(f"Invalid value for field limit: it must be between 0 and {_MAX_LIST}.")
-    offset = params.int("offset", default=0) or 0
-    if offset < 0:
+    if query.offset < 0:
         raise InvalidParameterValue("Invalid value for field offset: it must not be negative.")
     page = list_page(
         lambda cursor, skip, n: ws.store.list_runs(**filters, cursor=cursor, offset=skip, limit=n),
         lambda run: (run["start_time"], run["run_id"]),
-        kind="runs/list", scope=filters, page_token=params.str("page_token"), offset=offset,
-        limit=limit or _MAX_LIST,
+        kind="runs/list", scope=filters, page_token=query.page_token, offset=query.offset,
+        limit=query.limit or _MAX_LIST,
     )
-    expand = params.bool("expand_tasks")
     body: dict[str, Any] = {}
     if page.items:
-        body["runs"] = [list_item(run, expand_tasks=expand) for run in page.items]
+        body["runs"] = [list_item(run, expand_tasks=query.expand_tasks) for run in page.items]
     for key in ("next_page_token", "prev_page_token"):
         if getattr(page, key):
             body[key] = getattr(page, key)
@@ -87,21 +99,19 @@ def list_runs(ws: Workspace, params: Params, version: str) -> dict[str, Any]:
     return body
 
 
-def _list_filters(params: Params) -> dict[str, Any]:
-    active_only, completed_only = params.bool("active_only"), params.bool("completed_only")
-    if active_only and completed_only:
+def _list_filters(query: RunsQuery) -> dict[str, Any]:
+    if query.active_only and query.completed_only:
         raise InvalidParameterValue("active_only and completed_only cannot both be true.")
-    run_type = params.str("run_type")
-    if run_type is not None and run_type not in _RUN_TYPES:
+    if query.run_type is not None and query.run_type not in _RUN_TYPES:
         raise InvalidParameterValue(
             f"Invalid value for field run_type: must be one of {', '.join(_RUN_TYPES)}."
         )
     return {
-        "job_id": params.int("job_id"),
-        "active": True if active_only else (False if completed_only else None),
-        "run_type": run_type,
-        "start_from": params.int("start_time_from"),
-        "start_to": params.int("start_time_to"),
+        "job_id": query.job_id,
+        "active": True if query.active_only else (False if query.completed_only else None),
+        "run_type": query.run_type,
+        "start_from": query.start_time_from,
+        "start_to": query.start_time_to,
     }
 
 
@@ -129,17 +139,11 @@ def _cancel_queued(ws: Workspace, run: dict[str, Any]) -> None:
     run["_local"]["cancel"] = True
 
 
-def cancel_all(ws: Workspace, params: Params) -> None:
+def cancel_all(ws: Workspace, job_id: int | None, all_queued_runs: bool) -> None:
     """runs/cancel-all: every active run of `job_id`; without one, every queued run (`all_queued_runs`)."""
-    job_id, queued_only = params.int("job_id"), params.bool("all_queued_runs")
-    if job_id is None and not queued_only:
+    if job_id is None and not all_queued_runs:
         raise InvalidParameterValue("Either job_id or all_queued_runs must be provided.")
-    sql, args = "SELECT run_id FROM runs WHERE active = 1", ()
-    if job_id is not None:
-        sql, args = sql + " AND job_id = ?", (job_id,)
-    else:
-        sql += " AND json_extract(doc, '$.state.life_cycle_state') = 'QUEUED'"
-    for (run_id,) in ws.store.query(sql, args):
+    for run_id in ws.store.active_run_ids(job_id=job_id, queued_only=job_id is None):
         cancel(ws, run_id)
 
 
@@ -151,4 +155,4 @@ def delete(ws: Workspace, run_id: int) -> None:
     if is_active(run):
         raise InvalidState(f"Run {run_id} is active and cannot be deleted. Cancel it first.")
     ws.store.delete_run(run_id)
-    shutil.rmtree(run_workdir(ws, run_id), ignore_errors=True)
+    shutil.rmtree(ws.run_workdir(run_id), ignore_errors=True)

@@ -17,14 +17,13 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from ..errors import PermissionDenied
 from ..state import Workspace
 from .html import esc, join, page, tag
-from .views import View, job_view, jobs_view, run_view, task_run_parent
+from .views import View, job_view, jobs_view, run_page_view, task_run_parent
 
-__all__ = ["ROUTES"]
+__all__ = ["job_page", "jobs_page", "run_page", "shell", "static", "to_jobs"]
 
 _STATIC = Path(__file__).parent / "static"
 _STATIC_TYPES = {"ui.js": "text/javascript", "ui.css": "text/css"}
@@ -109,7 +108,7 @@ async def _run(ws: Workspace, request: Request) -> Response:
     run_id: int = request.path_params["run_id"]
     if run_id not in _IDS:
         return _html(None)
-    view = run_view(ws, run_id)
+    view = run_page_view(ws, run_id)
     if view is None and (holder := task_run_parent(ws, run_id)) is not None:
         parent, key = holder
         return RedirectResponse(f"/ui/runs/{parent}" + (f"#task-{quote(key)}" if key else ""), 303)
@@ -128,11 +127,9 @@ async def _to_jobs(ws: Workspace, request: Request) -> Response:
     return RedirectResponse("/ui/jobs", 303)
 
 
-ROUTES: list[BaseRoute] = [
-    Route("/", _loopback_or_token(_shell), methods=["GET"]),
-    Route("/ui", _loopback_or_token(_to_jobs), methods=["GET"]),
-    Route("/ui/jobs", _loopback_or_token(_jobs), methods=["GET"]),
-    Route("/ui/jobs/{job_id:int}", _loopback_or_token(_job), methods=["GET"]),
-    Route("/ui/runs/{run_id:int}", _loopback_or_token(_run), methods=["GET"]),
-    Route("/ui/static/{name}", _loopback_or_token(_static), methods=["GET"]),
-]
+shell = _loopback_or_token(_shell)
+to_jobs = _loopback_or_token(_to_jobs)
+jobs_page = _loopback_or_token(_jobs)
+job_page = _loopback_or_token(_job)
+run_page = _loopback_or_token(_run)
+static = _loopback_or_token(_static)

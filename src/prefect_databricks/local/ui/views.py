@@ -10,7 +10,7 @@ from .graph import task_graph
 from .html import Safe, duration, esc, join, state_badge, state_of, tag, timestamp
 from .tasks import task_table
 
-__all__ = ["PAGE_SIZE", "View", "job_view", "jobs_view", "run_view", "task_run_parent"]
+__all__ = ["PAGE_SIZE", "View", "job_view", "jobs_view", "run_page_view", "task_run_parent"]
 
 PAGE_SIZE = 25
 
@@ -58,7 +58,7 @@ def job_view(ws: Workspace, job_id: int, offset: int) -> View | None:
     return View(name, body, any(state_of(r)[1] for r in runs[:PAGE_SIZE]))
 
 
-def run_view(ws: Workspace, run_id: int) -> View | None:
+def run_page_view(ws: Workspace, run_id: int) -> View | None:
     """A job run: its state, the task graph and the task table with outputs; None if no such run."""
     stored = ws.store.get_run(run_id)
     if stored is None:

@@ -6,9 +6,9 @@ Repairs use the job's current task settings (jobs-api-2.2.md §5.15), are sequen
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.params import Params
 from ..errors import InvalidParameterValue, InvalidState
 from ..state import Workspace
 from .dag import downstream_of
@@ -17,24 +17,37 @@ from .lifecycle import LifeCycle, Result, can_move
 from .references import job_parameters, overriding_parameters
 from .service import locate, save
 
-__all__ = ["repair"]
+__all__ = ["RepairRequest", "repair"]
 
 _SUCCEEDED = {Result.SUCCESS.value, Result.SUCCESS_WITH_FAILURES.value, Result.EXCLUDED.value,
               Result.DISABLED.value}
 
 
-def repair(ws: Workspace, params: Params) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RepairRequest:
+    """What a runs/repair asks for, its fields already type-checked (`legacy`: notebook_params, …)."""
+
+    run_id: int
+    latest_repair_id: int | None = None
+    rerun_tasks: list[str] | None = None
+    rerun_all_failed_tasks: bool = False
+    rerun_dependent_tasks: bool = False
+    job_parameters: dict[str, Any] | None = None
+    legacy: dict[str, Any] = field(default_factory=dict)
+
+
+def repair(ws: Workspace, request: RepairRequest) -> dict[str, Any]:
     """Start a repair of `run_id`; answers `{repair_id}`."""
-    run_id = params.int("run_id", required=True) or 0
+    run_id = request.run_id
     run, entry = locate(ws, run_id)
     if entry is not None:
         raise InvalidParameterValue(f"Run {run_id} is a task run; repair its job run {run['run_id']}.")
     life = LifeCycle(run["state"]["life_cycle_state"])
     if not life.is_terminal or not can_move(life, LifeCycle.RUNNING):
         raise InvalidState(f"Run {run_id} cannot be repaired while it is in progress or was skipped.")
-    _check_latest_repair(run, params.int("latest_repair_id"))
-    keys = _chosen_tasks(run, params)
-    _apply_parameters(ws, run, params)
+    _check_latest_repair(run, request.latest_repair_id)
+    keys = _chosen_tasks(run, request)
+    _apply_parameters(ws, run, request)
     now = ws.now_ms()
     history = run.setdefault("repair_history", [])
     if not history:
@@ -61,8 +74,8 @@ def _check_latest_repair(run: dict[str, Any], given: int | None) -> None:
         )
 
 
-def _chosen_tasks(run: dict[str, Any], params: Params) -> set[str]:
-    rerun, all_failed = params.list("rerun_tasks"), params.bool("rerun_all_failed_tasks")
+def _chosen_tasks(run: dict[str, Any], request: RepairRequest) -> set[str]:
+    rerun, all_failed = request.rerun_tasks, request.rerun_all_failed_tasks
     if rerun and all_failed:
         raise InvalidParameterValue("Only one of rerun_tasks or rerun_all_failed_tasks can be used.")
     if not rerun and not all_failed:
@@ -75,17 +88,17 @@ def _chosen_tasks(run: dict[str, Any], params: Params) -> set[str]:
     keys = set(rerun or []) or failed
     if not keys:
         raise InvalidParameterValue(f"Run {run['run_id']} has no failed tasks to repair.")
-    return downstream_of(latest.values(), keys) if params.bool("rerun_dependent_tasks") else keys
+    return downstream_of(latest.values(), keys) if request.rerun_dependent_tasks else keys
 
 
-def _apply_parameters(ws: Workspace, run: dict[str, Any], params: Params) -> None:
-    overrides = params.obj("job_parameters")
+def _apply_parameters(ws: Workspace, run: dict[str, Any], request: RepairRequest) -> None:
+    overrides = request.job_parameters
     if overrides is not None:
         job = ws.store.get_job(run["job_id"]) if run.get("run_type") == "JOB_RUN" else None
         definitions = (job or {}).get("settings", {}).get("parameters")
         current = {p["name"]: p["value"] for p in run.get("job_parameters", [])}
         run["job_parameters"] = job_parameters(definitions, {**current, **overrides})
-    legacy = overriding_parameters(params.data)
+    legacy = overriding_parameters(request.legacy)
     if legacy:
         run["overriding_parameters"] = {**run.get("overriding_parameters", {}), **legacy}
 

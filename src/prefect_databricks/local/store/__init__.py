@@ -1,0 +1,17 @@
+"""SQLite persistence of the local workspace: jobs, runs, outputs, workspace objects, settings.
+
+Only this package holds SQL: each row class names its queries (`base` has the connection and transactions).
+"""
+
+from __future__ import annotations
+
+from .base import Cursor
+from .jobs import JobRows
+from .objects import ObjectRows
+from .runs import RunRows
+
+__all__ = ["Cursor", "Store"]
+
+
+class Store(JobRows, RunRows, ObjectRows):
+    """One SQLite database; every method is a short transaction safe to call from any thread."""
