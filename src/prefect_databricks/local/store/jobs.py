@@ -50,7 +50,7 @@ class JobRows(StoreBase):
         return self._keyset(sql, args, ("created_time", "job_id"), cursor, offset, limit)
 
     def scheduled_jobs(self) -> list[tuple[int, int, str | None, str | None]]:
-        """(job_id, created_time, schedule, trigger) of the jobs with a schedule or periodic trigger (JSON)."""
+        """(job_id, created_time, schedule JSON, trigger JSON) of the jobs with a schedule or periodic."""
         return [(r[0], r[1], r[2], r[3]) for r in self._query(_SCHEDULED_JOBS)]
 
     def get_permissions(self, job_id: int) -> list[dict[str, Any]] | None:
