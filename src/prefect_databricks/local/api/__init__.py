@@ -1,1 +1,1 @@
-"""The HTTP surface of the local workspace."""
+"""The HTTP surface: the one route table, auth and request parsing, handlers, OAuth, control, faults."""

@@ -1,1 +1,1 @@
-"""The engine of the local workspace."""
+"""The scheduler loop that moves runs along: steps, task drivers, for-each, launches, schedules."""

@@ -1,1 +1,1 @@
-"""The Workspace API of the local workspace."""
+"""The Workspace API subset that puts code in place: objects by path and notebook formats."""

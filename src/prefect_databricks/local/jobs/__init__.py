@@ -1,1 +1,1 @@
-"""Saved jobs of the local workspace."""
+"""Saved jobs: create/get/list/reset/update/delete, their documented rules, settings and permissions."""

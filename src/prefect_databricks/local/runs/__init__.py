@@ -1,1 +1,1 @@
-"""Job runs of the local workspace."""
+"""Job runs as documents: create, get/list/cancel/delete, repair, output, admission, DAG, references."""
