@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
@@ -140,7 +141,7 @@ class LocalWorkspace:
         """A `DatabricksCredentials` block pointing at this workspace."""
         from prefect_databricks.credentials import DatabricksCredentials
 
-        return DatabricksCredentials(databricks_instance=self.host, token=self.token)
+        return DatabricksCredentials(databricks_instance=self.host, token=SecretStr(self.token))
 
     def start(self) -> LocalWorkspace:
         """Bind the port and serve in a background thread; returns once requests are answered."""

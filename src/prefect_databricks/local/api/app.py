@@ -129,7 +129,8 @@ async def _json_object(request: Request, *, required: bool) -> dict[str, Any]:
         raise MalformedRequest("Invalid JSON given in the body of the request.") from None
     if not isinstance(body, dict):
         raise MalformedRequest("The body of the request must be a JSON object.")
-    return _without_nulls(body)
+    cleaned: dict[str, Any] = _without_nulls(body)
+    return cleaned
 
 
 def _without_nulls(value: Any) -> Any:

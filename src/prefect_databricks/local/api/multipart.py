@@ -43,7 +43,8 @@ def form_fields(content_type: str, body: bytes) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for part in message.iter_parts() if message.is_multipart() else ():
         name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         if not isinstance(name, str):
             continue
         if part.get_filename() is not None:
@@ -55,7 +56,8 @@ def form_fields(content_type: str, body: bytes) -> dict[str, Any]:
 
 
 def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", ()):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,21 +56,21 @@ class Params:
             raise InvalidParameterValue(f"Invalid value for field {name}: expected a boolean.")
         return value
 
-    def str(self, name: str, *, required: bool = False) -> str | None:
+    def str(self, name: builtins.str, *, required: builtins.bool = False) -> builtins.str | None:
         """A string field."""
         value = self.require(name) if required else self.data.get(name)
         if value is not None and not isinstance(value, str):
             raise InvalidParameterValue(f"Invalid value for field {name}: expected a string.")
         return value
 
-    def list(self, name: str) -> list[Any] | None:
+    def list(self, name: builtins.str) -> builtins.list[Any] | None:
         """An array field."""
         value = self.data.get(name)
         if value is not None and not isinstance(value, list):
             raise InvalidParameterValue(f"Invalid value for field {name}: expected an array.")
         return value
 
-    def obj(self, name: str, *, required: bool = False) -> dict[str, Any] | None:
+    def obj(self, name: builtins.str, *, required: builtins.bool = False) -> dict[builtins.str, Any] | None:
         """An object field."""
         value = self.require(name) if required else self.data.get(name)
         if value is not None and not isinstance(value, dict):

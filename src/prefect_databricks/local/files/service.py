@@ -99,8 +99,8 @@ def _auto(path: str, content: bytes) -> tuple[str, str, str | None, bytes]:
     """AUTO: .ipynb and sources with a notebook header become notebooks without their extension."""
     stem = path.rsplit(".", 1)[0]
     if path.lower().endswith(".ipynb"):
-        source, language = from_jupyter(content)
-        return stem, NOTEBOOK, language, source.encode()
+        source, notebook_language = from_jupyter(content)
+        return stem, NOTEBOOK, notebook_language, source.encode()
     language = language_of_extension(path)
     text = content.decode("utf-8", "replace")
     if language is not None and has_source_header(text, language):

@@ -47,7 +47,7 @@ def create_job(ws: Workspace, body: dict[str, Any], *, version: str, creator: st
     """`jobs/create`: validate, fill defaults, store; `access_control_list` sets the first permissions."""
     acl = body.pop("access_control_list", None)
     settings = _checked(body, version, queue_enabled=version == "2.2", path="")
-    job = {
+    job: dict[str, Any] = {
         "job_id": ws.store.new_id(),
         "creator_user_name": creator,
         "run_as_user_name": _run_as_name(settings, creator),

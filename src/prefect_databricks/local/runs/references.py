@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +19,7 @@ LEGACY_PARAMS = (
     "sql_params", "dbt_commands", "pipeline_params",
 )
 _REFERENCE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-_TIME_FORMATS = {
+_TIME_FORMATS: dict[str, Callable[[datetime], str]] = {
     "iso_date": lambda t: t.date().isoformat(),
     "iso_datetime": lambda t: t.isoformat(timespec="seconds"),
     "iso_weekday": lambda t: str(t.isoweekday()),

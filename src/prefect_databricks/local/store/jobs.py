@@ -44,7 +44,7 @@ class JobRows(StoreBase):
         self, *, name: str | None = None, cursor: Cursor | None = None, offset: int = 0, limit: int = 20
     ) -> list[dict[str, Any]]:
         """Jobs newest-created first, from the keyset `cursor` if given."""
-        sql, args = "SELECT doc FROM jobs WHERE 1=1", []
+        sql, args = "SELECT doc FROM jobs WHERE 1=1", list[Any]()
         if name is not None:
             sql, args = sql + " AND name = ?", [*args, name.lower()]
         return self._keyset(sql, args, ("created_time", "job_id"), cursor, offset, limit)

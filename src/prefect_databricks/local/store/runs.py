@@ -71,7 +71,7 @@ class RunRows(StoreBase):
         limit: int = 25,
     ) -> list[dict[str, Any]]:
         """Runs most recently started first, filtered, from the keyset `cursor` if given."""
-        sql, args = "SELECT doc FROM runs WHERE 1=1", []
+        sql, args = "SELECT doc FROM runs WHERE 1=1", list[Any]()
         for clause, value in (
             (" AND job_id = ?", job_id),
             (" AND active = ?", None if active is None else int(active)),
@@ -90,7 +90,7 @@ class RunRows(StoreBase):
 
     def active_run_ids(self, *, job_id: int | None = None, queued_only: bool = False) -> list[int]:
         """Ids of the active runs of `job_id` (of every job if None), only the QUEUED ones if asked."""
-        sql, args = "SELECT run_id FROM runs WHERE active = 1", ()
+        sql, args = "SELECT run_id FROM runs WHERE active = 1", tuple[Any, ...]()
         if job_id is not None:
             sql, args = sql + " AND job_id = ?", (job_id,)
         if queued_only:

@@ -114,7 +114,8 @@ def _run_notebook(spec: dict[str, Any]) -> None:
 def _notebook_globals() -> dict[str, Any]:
     import dbruntime
 
-    return dbruntime.UserNamespaceInitializer.getOrCreate().get_namespace_globals()
+    namespace: dict[str, Any] = dbruntime.UserNamespaceInitializer.getOrCreate().get_namespace_globals()
+    return namespace
 
 
 def _register_source(name: str, cells: list[dict[str, Any]]) -> None:
@@ -146,7 +147,8 @@ def _resolve_entry_point(package: str, name: str) -> Callable[[], Any]:
         found = []
     if found:
         found.sort(key=lambda point: point.group != "console_scripts")
-        return found[0].load()
+        entry: Callable[[], Any] = found[0].load()
+        return entry
     return _package_function(package, name)
 
 
@@ -154,7 +156,7 @@ def _package_function(package: str, name: str) -> Callable[[], Any]:
     import importlib
 
     try:
-        function = getattr(importlib.import_module(package.replace("-", "_")), name)
+        function: Callable[[], Any] = getattr(importlib.import_module(package.replace("-", "_")), name)
     except (ImportError, AttributeError) as exc:
         raise LookupError(
             f"python_wheel_task: package {package!r} has no entry point {name!r} and no function "
