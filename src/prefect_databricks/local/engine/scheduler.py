@@ -3,7 +3,7 @@ runs, reconciles crashes.
 
 Every ≈50 ms (or at once when a request or a task process's exit wakes it) one synchronous tick
 starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
-back-filled), reads the active runs, advances each (run_steps.step_run) and writes back what
+back-filled), reads the active runs, advances each (steps.step_run) and writes back what
 changed before anything else can read it.
 No thread per run: task processes are polled, never waited on. On start, runs a crash left
 active are ended as INTERNAL_ERROR (queued runs, which never started, stay queued).
