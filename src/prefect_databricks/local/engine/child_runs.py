@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..runs.bookkeeping import task_local
 from ..runs.create import RunNowRequest, run_now
 from ..runs.lifecycle import LifeCycle, Result
 from ..runs.references import LEGACY_PARAMS, resolve
@@ -28,7 +29,7 @@ def start_child(ws: Workspace, entry: dict[str, Any], names: dict[str, str]) -> 
         legacy={key: spec[key] for key in LEGACY_PARAMS if key in spec},
     )
     child = run_now(ws, request, trigger="RUN_JOB_TASK", trigger_info={"run_id": entry["run_id"]})["run_id"]
-    entry["_local"]["child_run_id"] = child
+    task_local(entry)["child_run_id"] = child
     entry["resolved_values"] = {"run_job_task": {"job_parameters": spec.get("job_parameters") or {}}}
     ws.store.put_output(entry["run_id"], {"run_job_output": {"run_id": child}})
     return int(child)
@@ -36,7 +37,7 @@ def start_child(ws: Workspace, entry: dict[str, Any], names: dict[str, str]) -> 
 
 def child_outcome(ws: Workspace, entry: dict[str, Any]) -> tuple[Result, str] | None:
     """How the triggered run ended (None while it is active)."""
-    child_id = entry["_local"].get("child_run_id")
+    child_id = task_local(entry).get("child_run_id")
     child = ws.store.get_run(child_id) if child_id is not None else None
     if child is None:
         return Result.FAILED, f"The triggered run {child_id} no longer exists."
@@ -52,6 +53,6 @@ def child_outcome(ws: Workspace, entry: dict[str, Any]) -> tuple[Result, str] | 
 
 def cancel_child(ws: Workspace, entry: dict[str, Any]) -> None:
     """Cancel the triggered run, if there is one and it is still active."""
-    child_id = entry.get("_local", {}).get("child_run_id")
+    child_id = task_local(entry).get("child_run_id")
     if child_id is not None and ws.store.get_run(child_id) is not None:
         cancel(ws, child_id)

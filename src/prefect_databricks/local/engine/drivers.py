@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..executor import TaskOutcome, TaskProcess
+from ..runs.bookkeeping import run_local, task_local
 from ..runs.dag import condition_holds
 from ..runs.lifecycle import Result
 from ..runs.references import resolve
@@ -82,7 +83,7 @@ def record_outcome(ctx: Context, entry: dict[str, Any], outcome: TaskOutcome) ->
     """Store a finished process's output and task values; its result and message."""
     ctx.ws.store.put_output(entry["run_id"], output_doc(outcome))
     if outcome.task_values:
-        values = ctx.run["_local"].setdefault("task_values", {})
+        values = run_local(ctx.run).setdefault("task_values", {})
         values.setdefault(entry["task_key"], {}).update(outcome.task_values)
     return (Result.SUCCESS, "") if outcome.success else (Result.FAILED, FAILED_MESSAGE)
 
@@ -137,12 +138,12 @@ class _ConditionDriver:
         try:
             spec["outcome"] = str(condition_holds(spec["op"], left, right)).lower()
         except (ValueError, KeyError) as exc:
-            entry["_local"]["ended"] = [Result.FAILED.value, f"The condition could not be evaluated: {exc}"]
+            task_local(entry)["ended"] = [Result.FAILED.value, f"The condition could not be evaluated: {exc}"]
             return
-        entry["_local"]["ended"] = [Result.SUCCESS.value, ""]
+        task_local(entry)["ended"] = [Result.SUCCESS.value, ""]
 
     def poll(self, ctx: Context, entry: dict[str, Any]) -> tuple[Result, str] | None:
-        result, message = entry["_local"]["ended"]
+        result, message = task_local(entry)["ended"]
         return Result(result), message
 
     def halt(self, ctx: Context, entry: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..runs.bookkeeping import task_local
 from ..runs.documents import iterations_of, new_task_entry
 from ..runs.lifecycle import LifeCycle, Result
 from ..runs.references import resolve, value_text
@@ -33,10 +34,10 @@ class ForEachDriver:
     def start(self, ctx: Context, entry: dict[str, Any]) -> None:
         spec = entry["for_each_task"]
         inputs = _inputs(resolve(spec.get("inputs", ""), resolved_names(ctx.ws, ctx.run, entry)))
-        entry["_local"]["iterations"] = []
+        task_local(entry)["iterations"] = []
         for index, item in enumerate(inputs):
             iteration = new_task_entry(ctx.ws, ctx.run, spec["task"], 0, LifeCycle.PENDING)
-            iteration["_local"].update(names=_input_names(item), index=index)
+            task_local(iteration).update({"names": _input_names(item), "index": index})
             _add(ctx, entry, iteration)
         _count(entry)
 
@@ -89,7 +90,7 @@ class _Iterations:
 
     def place_retry(self, ctx: Context, entry: dict[str, Any], retry: dict[str, Any]) -> None:
         """A retry is the input's latest iteration, with the same input names and index."""
-        retry["_local"].update(names=entry["_local"]["names"], index=entry["_local"]["index"])
+        task_local(retry).update({"names": task_local(entry)["names"], "index": task_local(entry)["index"]})
         _add(ctx, self.entry, retry)
 
 
@@ -120,7 +121,7 @@ def _add(ctx: Context, entry: dict[str, Any], iteration: dict[str, Any]) -> None
 
 def _latest(entry: dict[str, Any]) -> list[dict[str, Any]]:
     """The latest attempt of each input, in input order."""
-    return list({i["_local"]["index"]: i for i in iterations_of(entry)}.values())
+    return list({task_local(i)["index"]: i for i in iterations_of(entry)}.values())
 
 
 def _life(iteration: dict[str, Any]) -> LifeCycle:

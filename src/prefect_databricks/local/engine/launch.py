@@ -14,6 +14,7 @@ from typing import Any
 
 from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
 from ..files.service import read_workspace_object
+from ..runs.bookkeeping import run_local, task_local
 from ..runs.references import reference_names, resolve
 from ..state import Workspace
 
@@ -24,9 +25,9 @@ __all__ = [
 
 def resolved_names(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
     """The dynamic value references `entry` of `run` can use now (with its own, e.g. a for-each `input`)."""
-    values = run.get("_local", {}).get("task_values", {})
+    values = run_local(run).get("task_values", {})
     names = reference_names(run, entry, values, workspace_id=ws.workspace_id, host=ws.config.host)
-    return {**names, **entry.get("_local", {}).get("names", {})}
+    return {**names, **task_local(entry).get("names", {})}
 
 
 def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskProcess:
@@ -41,13 +42,13 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         task_key=entry["task_key"],
         parameters=parameters,
         args=args,
-        task_values=run.get("_local", {}).get("task_values", {}),
+        task_values=run_local(run).get("task_values", {}),
         env=_env(ws, run, entry),
         read_object=lambda path: read_workspace_object(ws, path),
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
     process = start_task(resolve(task, names), context)
-    entry["_local"]["pgid"] = getattr(process, "pid", None)
+    task_local(entry)["pgid"] = getattr(process, "pid", None)
     return process
 
 
@@ -57,7 +58,7 @@ def kill_leftover(ws: Workspace, run_id: int, entry: dict[str, Any]) -> None:
     The group is killed only while its leader still works in the task run's directory, so a pid
     reused by an unrelated process is never touched (Linux `/proc`; elsewhere nothing is killed).
     """
-    pgid = entry.get("_local", {}).get("pgid")
+    pgid = task_local(entry).get("pgid")
     workdir = ws.run_workdir(run_id) / str(entry["run_id"])
     try:
         if pgid and Path(f"/proc/{pgid}/cwd").resolve() == workdir.resolve():

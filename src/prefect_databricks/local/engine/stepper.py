@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..errors import ApiError
 from ..executor import UnsupportedTask
+from ..runs.bookkeeping import task_local
 from ..runs.documents import new_task_entry, set_state, task_spec
 from ..runs.lifecycle import LifeCycle, Result
 from .drivers import Context, Driver
@@ -40,7 +41,7 @@ def step_task_run(ctx: Context, entry: dict[str, Any], placement: Placement) -> 
     life = LifeCycle(entry["state"]["life_cycle_state"])
     if life.is_terminal:
         return False
-    if entry["_local"].get("cancel"):
+    if task_local(entry).get("cancel"):
         stop_task_run(ctx, entry, placement, Result.CANCELED, "Task was canceled.")
         return True
     if life == LifeCycle.WAITING_FOR_RETRY:
@@ -73,7 +74,7 @@ def end_task_run(
 
 
 def _step_waiting(ctx: Context, entry: dict[str, Any]) -> bool:
-    if ctx.now < entry["_local"].get("retry_at", 0):
+    if ctx.now < task_local(entry).get("retry_at", 0):
         return False
     set_state(entry, LifeCycle.PENDING)
     ctx.changed = True
@@ -135,6 +136,6 @@ def _maybe_retry(ctx: Context, entry: dict[str, Any], placement: Placement) -> N
     retry = new_task_entry(ctx.ws, ctx.run, task_spec(entry), entry["attempt_number"] + 1,
                            LifeCycle.WAITING_FOR_RETRY)
     interval = int(entry.get("min_retry_interval_millis") or 0)
-    retry["_local"]["retry_at"] = max(entry["start_time"] + interval, ctx.now + 1)
+    task_local(retry)["retry_at"] = max(entry["start_time"] + interval, ctx.now + 1)
     placement.place_retry(ctx, entry, retry)
     ctx.changed = True

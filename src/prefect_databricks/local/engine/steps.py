@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..runs.bookkeeping import run_local, task_local
 from ..runs.dag import RUN, gate, roll_up
 from ..runs.documents import entries, latest_entries, set_state
 from ..runs.lifecycle import LifeCycle, Result
@@ -50,7 +51,7 @@ _JOB_TASKS = _JobTasks()
 def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> bool:
     """Advance `run` as far as it can go now; True if the document changed."""
     step = Context(ws, run, procs, now)
-    local = run.setdefault("_local", {})
+    local = run_local(run)
     if local.get("cancel") or _job_timed_out(step):
         _stop_all(step, Result.CANCELED if local.get("cancel") else Result.TIMEDOUT)
     progressed = True
@@ -70,7 +71,7 @@ def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> 
 
 def finish_run(run: dict[str, Any], now: int) -> None:
     """Roll a run whose task runs all ended up into its final state."""
-    local = run["_local"]
+    local = run_local(run)
     life, result, message = roll_up(latest_entries(run)) if entries(run) else (
         LifeCycle.TERMINATED, Result.SUCCESS, "")
     if local.get("cancel"):
@@ -87,7 +88,7 @@ def finish_run(run: dict[str, Any], now: int) -> None:
 
 def _job_timed_out(step: Context) -> bool:
     """The job's timeout_seconds (read live: changes by jobs/reset apply to active runs)."""
-    local = step.run["_local"]
+    local = run_local(step.run)
     job = step.ws.store.get_job(step.run["job_id"]) if step.run.get("run_type") == "JOB_RUN" else None
     timeout = int((job or {}).get("settings", {}).get("timeout_seconds", local.get("timeout_seconds")) or 0)
     started = local.get("admitted_at") or step.run["start_time"]
@@ -108,7 +109,7 @@ def _stop_all(step: Context, result: Result) -> None:
 
 def _step_entry(step: Context, entry: dict[str, Any]) -> bool:
     """The DAG gate for a BLOCKED task run (unless cancelled); the stepper for the rest."""
-    if entry["state"]["life_cycle_state"] == LifeCycle.BLOCKED.value and not entry["_local"].get("cancel"):
+    if entry["state"]["life_cycle_state"] == LifeCycle.BLOCKED.value and not task_local(entry).get("cancel"):
         return _step_blocked(step, entry)
     return step_task_run(step, entry, _JOB_TASKS)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import Workspace
+from .bookkeeping import run_local
 from .documents import entries, set_state
 from .lifecycle import LifeCycle
 
@@ -23,7 +24,7 @@ def place(ws: Workspace, run: dict[str, Any], now: int) -> None:
     limit = _limit(ws, run)
     if limit is not None and (limit == 0 or ws.store.count_started(run["job_id"]) >= limit
                               or ws.store.has_queued_other_than(run["job_id"], run["run_id"])):
-        if limit > 0 and run["_local"].get("queue"):
+        if limit > 0 and run_local(run).get("queue"):
             _queue(run, limit)
         else:
             _skip(run, limit, now)
@@ -44,7 +45,7 @@ def admit(run: dict[str, Any], now: int) -> None:
     """Start a run: PENDING, its task runs BLOCKED on their dependencies or PENDING."""
     keys = {t["task_key"] for t in entries(run)}
     set_state(run, LifeCycle.PENDING)
-    run["_local"]["admitted_at"] = now
+    run_local(run)["admitted_at"] = now
     run["queue_duration"] = now - run["start_time"]
     for entry in entries(run):
         blocked = any(d["task_key"] in keys for d in entry.get("depends_on") or [])
@@ -74,5 +75,5 @@ def _limit(ws: Workspace, run: dict[str, Any]) -> int | None:
         return None
     job = ws.store.get_job(run["job_id"])
     settings = job["settings"] if job else {}
-    return int(settings.get("max_concurrent_runs", run["_local"].get("max_concurrent_runs", 1)))
+    return int(settings.get("max_concurrent_runs", run_local(run).get("max_concurrent_runs", 1)))
 

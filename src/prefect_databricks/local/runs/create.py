@@ -14,6 +14,7 @@ from ..jobs.rules import check_task_count_for_version, check_tasks
 from ..jobs.service import load_job
 from ..state import LOCAL_USER, Workspace
 from .admission import place
+from .bookkeeping import run_local
 from .dag import select_only
 from .documents import new_task_entry, set_state
 from .lifecycle import LifeCycle
@@ -77,11 +78,11 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
     if overriding_parameters(request.legacy):
         run["overriding_parameters"] = overriding_parameters(request.legacy)
     source = request.queue if request.queue is not None else settings.get("queue") or {}
-    run["_local"].update(
-        timeout_seconds=settings.get("timeout_seconds", 0),
-        max_concurrent_runs=settings.get("max_concurrent_runs", 1),
-        queue=bool(source.get("enabled", False)),
-    )
+    run_local(run).update({
+        "timeout_seconds": settings.get("timeout_seconds", 0),
+        "max_concurrent_runs": settings.get("max_concurrent_runs", 1),
+        "queue": bool(source.get("enabled", False)),
+    })
     return run
 
 
@@ -99,7 +100,7 @@ def submit(
     name = request.run_name or "Untitled"
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
     run.update(creator_user_name=creator, job_clusters=request.job_clusters)
-    run["_local"].update(timeout_seconds=request.timeout_seconds, queue=True)
+    run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True})
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 
 

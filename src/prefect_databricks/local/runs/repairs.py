@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InvalidParameterValue, InvalidState
 from ..state import Workspace
+from .bookkeeping import run_local
 from .dag import downstream_of
 from .documents import entries, latest_entries, new_task_entry, set_state, task_spec
 from .lifecycle import LifeCycle, Result, can_move
@@ -57,13 +58,13 @@ def repair(ws: Workspace, request: RepairRequest) -> dict[str, Any]:
     _restart(run, now)
     history.append({**_history_item(run, "REPAIR", [t["run_id"] for t in new]), "id": repair_id,
                     "start_time": now, "end_time": 0})
-    run["_local"]["latest_repair_id"] = repair_id
+    run_local(run)["latest_repair_id"] = repair_id
     save(ws, run)
     return {"repair_id": repair_id}
 
 
 def _check_latest_repair(run: dict[str, Any], given: int | None) -> None:
-    latest = run.get("_local", {}).get("latest_repair_id")
+    latest = run_local(run).get("latest_repair_id")
     if latest is not None and given is None:
         raise InvalidParameterValue(
             "The latest repair ID needs to be provided in order to create a new repair"
@@ -121,7 +122,7 @@ def _new_attempts(ws: Workspace, run: dict[str, Any], keys: set[str]) -> list[di
 def _restart(run: dict[str, Any], now: int) -> None:
     set_state(run, LifeCycle.RUNNING)
     run["end_time"] = 0
-    run["_local"].update(cancel=False, timed_out=False, admitted_at=now)
+    run_local(run).update({"cancel": False, "timed_out": False, "admitted_at": now})
 
 
 def _history_item(run: dict[str, Any], kind: str, task_run_ids: list[int]) -> dict[str, Any]:

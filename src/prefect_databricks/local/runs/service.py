@@ -14,6 +14,7 @@ from ..errors import InvalidParameterValue, InvalidState
 from ..jobs.rules import check_task_count_for_version
 from ..paging import list_page
 from ..state import Workspace
+from .bookkeeping import run_local, task_local
 from .documents import latest_entries, list_item, run_view, set_state, task_run_page, task_runs
 from .lifecycle import LifeCycle, Result
 
@@ -121,11 +122,11 @@ def cancel(ws: Workspace, run_id: int) -> None:
     if not is_active(run) or (entry is not None and not is_active(entry)):
         return
     if entry is not None:
-        entry.setdefault("_local", {})["cancel"] = True
+        task_local(entry)["cancel"] = True
     elif run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
         _cancel_queued(ws, run)
     else:
-        run["_local"]["cancel"] = True
+        run_local(run)["cancel"] = True
     save(ws, run)
 
 
@@ -136,7 +137,7 @@ def _cancel_queued(ws: Workspace, run: dict[str, Any]) -> None:
         entry["end_time"] = now
     set_state(run, LifeCycle.TERMINATED, Result.CANCELED, "Run was canceled by the user.", cancelled=True)
     run["end_time"] = now
-    run["_local"]["cancel"] = True
+    run_local(run)["cancel"] = True
 
 
 def cancel_all(ws: Workspace, job_id: int | None, all_queued_runs: bool) -> None:
