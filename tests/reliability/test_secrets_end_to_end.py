@@ -168,11 +168,11 @@ def test_workspace_refuses_missing_and_wrong_tokens(
     fresh_workspace: LocalWorkspace, method: str, path: str, header: str | None, status: int
 ) -> None:
     headers = {"Authorization": header} if header else {}
-    before = fresh_workspace.workspace.store.query("SELECT COUNT(*) FROM runs")[0][0]
+    before = fresh_workspace.workspace.store.count_runs()
     response = httpx.request(method, fresh_workspace.host + path, headers=headers, json={"tasks": []})
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error_code", "message"}
-    assert fresh_workspace.workspace.store.query("SELECT COUNT(*) FROM runs")[0][0] == before
+    assert fresh_workspace.workspace.store.count_runs() == before
 
 
 @pytest.mark.parametrize("host", ["http://10.1.2.3", "http://example.com:8080", "http://[2001:db8::1]"])

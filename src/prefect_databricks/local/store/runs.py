@@ -97,6 +97,10 @@ class RunRows(StoreBase):
             sql += f" AND {_QUEUED}"
         return [row[0] for row in self._query(sql, args)]
 
+    def count_runs(self) -> int:
+        """How many job runs are stored."""
+        return int(self._query("SELECT COUNT(*) FROM runs")[0][0])
+
     def count_started(self, job_id: int) -> int:
         """How many runs of `job_id` are active and past the queue."""
         rows = self._query(f"SELECT COUNT(*) FROM runs WHERE job_id = ? AND active = 1 AND NOT {_QUEUED}",
