@@ -1,4 +1,4 @@
-"""The async Databricks Jobs API client: transport, auth, retries, errors, endpoints and paging.
+"""The async Databricks Jobs API client: transport, auth, retries, errors, endpoints, paging and checks.
 
 It imports nothing from Prefect; `prefect_databricks.jobs` and the credentials block build on it.
 """

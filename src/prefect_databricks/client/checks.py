@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from prefect_databricks.client.errors import ClientValidationError
+from .errors import ClientValidationError
 
 __all__ = ["RULES", "check_request"]
 

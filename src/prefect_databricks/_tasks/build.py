@@ -16,11 +16,11 @@ from prefect import Task
 from prefect._internal.compatibility.async_dispatch import async_dispatch, is_in_async_context
 from prefect.utilities.asyncutils import run_coro_as_sync
 
-from .models._wire import to_wire
+from ..models._wire import to_wire
 
 if TYPE_CHECKING:
-    from .client import DatabricksClient
-    from .credentials import DatabricksCredentials
+    from ..client import DatabricksClient
+    from ..credentials import DatabricksCredentials
 
 __all__ = ["DispatchingTask", "checked_client", "request_fields", "send", "sync_twin"]
 
@@ -42,7 +42,7 @@ def checked_client(
     credentials: DatabricksCredentials, name: str, fields: Mapping[str, Any]
 ) -> DatabricksClient:
     """Check `fields` for endpoint `name` against the documented rules, then return the client."""
-    from .checks import check_request  # deferred with the client: keeps the module import cheap
+    from ..client.checks import check_request  # deferred with the client: keeps the module import cheap
 
     check_request(name, fields)
     return credentials.get_jobs_client()
