@@ -2,6 +2,7 @@
 
 outcome   terminal detection and the DatabricksRunError tree (pure)
 follow    following one run to its end, its deadline, cancelling it if abandoned
+watcher   the shared poller: one per workspace, active runs listed in batches for every waiter
 mailbox   the watcher's plumbing: waiter mailboxes, background loop, change fingerprints
 outputs   one runs/get-output per task run (for-each iterations too), return values, table rows
 cancel    tracked runs, the flow hooks and the SIGINT/SIGTERM handlers that cancel them

@@ -27,7 +27,7 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 
 class StateLog:
-    """Logs a run's state changes: the run's and each task's, keyed by task run id."""
+    """Logs a run's state changes: the run's and each task's (its latest attempt), keyed by `task_key`."""
 
     def __init__(self, logger: logging.Logger | logging.LoggerAdapter[logging.Logger], run_id: int) -> None:
         self.logger = logger
