@@ -16,8 +16,8 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from prefect_databricks.cli_support import EXIT_OK, EXIT_RUN_FAILED, print_json
-from prefect_databricks.cli_view import console, duration, print_run, state_of
+from prefect_databricks.cli.support import EXIT_OK, EXIT_RUN_FAILED, print_json
+from prefect_databricks.cli.view import console, duration, print_run, state_of
 
 if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefect_databricks.cli_support import (
+from prefect_databricks.cli.support import (
     IntervalOption,
     JsonOption,
     ProfileOption,
@@ -80,7 +80,7 @@ def run_now(
         body: dict[str, Any] = {"job_id": resolved, **({"job_parameters": parameters} if parameters else {})}
         started = await client.call("jobs/run-now", params=body)
         if wait:
-            from prefect_databricks.cli_progress import watch_run
+            from prefect_databricks.cli.progress import watch_run
 
             return await watch_run(client, int(started["run_id"]), interval, as_json)
         _started(started, resolved, as_json)

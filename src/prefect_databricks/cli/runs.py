@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefect_databricks.cli_support import (
+from prefect_databricks.cli.support import (
     IntervalOption,
     JsonOption,
     ProfileOption,
@@ -69,7 +69,7 @@ def watch(
     """Follow a run to its end, showing its tasks live; exit 0 if it succeeded, 1 if not."""
 
     async def work(client: DatabricksClient) -> int:
-        from prefect_databricks.cli_progress import watch_run
+        from prefect_databricks.cli.progress import watch_run
 
         return await watch_run(client, run_id, interval, as_json)
 
@@ -87,7 +87,7 @@ def cancel(
     """Cancel a run (it ends asynchronously; --wait waits for its end state)."""
 
     async def work(client: DatabricksClient) -> None:
-        from prefect_databricks.cli_view import state_of
+        from prefect_databricks.cli.view import state_of
 
         await client.call("jobs/runs/cancel", params={"run_id": run_id})
         run = await _ended(client, run_id, interval) if wait else None
@@ -101,8 +101,8 @@ def cancel(
 
 async def _ended(client: DatabricksClient, run_id: int, interval: float) -> dict[str, Any]:
     """The run once it has ended, polled without showing progress."""
-    from prefect_databricks.cli_progress import ProgressView, follow
-    from prefect_databricks.cli_view import console
+    from prefect_databricks.cli.progress import ProgressView, follow
+    from prefect_databricks.cli.view import console
 
     return await follow(client, run_id, ProgressView(console(), run_id, quiet=True), interval)
 
@@ -150,7 +150,7 @@ def repair(
     async def work(client: DatabricksClient) -> int | None:
         repair_id = await _start_repair(client, run_id, body)
         if wait:
-            from prefect_databricks.cli_progress import watch_run
+            from prefect_databricks.cli.progress import watch_run
 
             await _repair_started(client, run_id, repair_id)
             return await watch_run(client, run_id, interval, as_json)
