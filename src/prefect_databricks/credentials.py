@@ -19,7 +19,7 @@ from .client.auth import HttpxAuth, OAuthM2MAuth, PatAuth
 from .client.config import DEFAULT_CONFIG_FILE, check_auth, lookup_env, lookup_profile
 from .client.errors import ClientValidationError
 from .client.transport import DatabricksClient
-from .client.wire import normalize_host, user_agent
+from .client.wire import normalize_host, with_user_agent
 
 __all__ = ["DatabricksCredentials"]
 
@@ -195,12 +195,9 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         Kept for old code; new code uses `get_jobs_client()`, which retries and maps errors.
         """
         options = dict(self.client_kwargs or {})
-        headers = dict(options.pop("headers", None) or {})
-        own = next((headers.pop(k) for k in list(headers) if k.lower() == "user-agent"), None)
-        headers["User-Agent"] = user_agent(own)
         return httpx.AsyncClient(
             base_url=f"{self.host}/api/",
-            headers=headers,
+            headers=with_user_agent(options.pop("headers", None)),
             auth=HttpxAuth(self.auth_provider()),
             **options,
         )

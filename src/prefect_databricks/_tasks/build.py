@@ -16,7 +16,7 @@ from prefect import Task
 from prefect._internal.compatibility.async_dispatch import async_dispatch, is_in_async_context
 from prefect.utilities.asyncutils import run_coro_as_sync
 
-from ..models._wire import to_wire
+from ..models._wire import wire_fields
 
 if TYPE_CHECKING:
     from ..client import DatabricksClient
@@ -35,7 +35,7 @@ def request_fields(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """
     given = {name: value for name, value in arguments.items() if name not in _NOT_FIELDS}
     given.update(arguments.get("extra_fields") or {})
-    return {name: to_wire(value) for name, value in given.items() if value is not None}
+    return wire_fields(**given)
 
 
 def checked_client(
