@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from prefect_databricks.client.errors import BadRequest
-from prefect_databricks.waiting.outcome import latest_attempts, message_of, state_text
+from prefect_databricks.waiting.outcome import latest_attempts
+from prefect_databricks.waiting.states import message_of, state_text
 
 if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient

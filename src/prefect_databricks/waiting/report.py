@@ -10,8 +10,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from prefect_databricks.waiting.outcome import latest_attempts, message_of, state_text
+from prefect_databricks.waiting.outcome import latest_attempts
 from prefect_databricks.waiting.outputs import task_rows
+from prefect_databricks.waiting.states import message_of, state_text
 
 __all__ = ["StateLog", "publish_artifacts", "run_logger"]
 

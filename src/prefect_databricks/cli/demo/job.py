@@ -125,11 +125,11 @@ async def _run(credentials: DatabricksCredentials) -> int:
     try:
         run = await demo_flow(credentials, started)
     except DatabricksRunError as exc:
-        progress.cancel()
+        await progress  # the run has ended: the view shows its last states, then stops
         print(f"The demo run failed: {exc}")
         return 1
     await progress
-    print_result(credentials, run)
+    print_result(run)
     return 0
 
 
