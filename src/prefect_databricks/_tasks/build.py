@@ -70,7 +70,7 @@ class DispatchingTask(Task[..., Any]):
             return self.aio(*args, **kwargs)
         return super().__call__(*args, **kwargs)
 
-    def with_options(self, **options: Any) -> DispatchingTask:  # type: ignore[override]
+    def with_options(self, **options: Any) -> DispatchingTask:
         """New options apply to both twins."""
         return sync_twin(self.aio.with_options(**options))
 

@@ -60,7 +60,7 @@ IntervalOption = Annotated[
     float, typer.Option("--interval", min=0.1, help="Seconds between two polls while waiting.")
 ]
 
-_CLI_RETRY = {"attempts": 4, "timeout": 30.0, "wait_max": 5.0}
+_CLI_RETRY: dict[str, Any] = {"attempts": 4, "timeout": 30.0, "wait_max": 5.0}
 
 
 class UsageError(Exception):

@@ -40,4 +40,4 @@ class ApiModel(BaseModel):
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body for this object, as `prefect_databricks.models.to_wire` spells it."""
-        return _wire.to_wire(self)  # type: ignore[no-any-return]
+        return _wire.to_wire(self)

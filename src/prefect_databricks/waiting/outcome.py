@@ -119,12 +119,12 @@ def classify(run: Mapping[str, Any]) -> Outcome | None:
     """How a terminal run ended (None while it is not terminal)."""
     if not is_terminal(run):
         return None
-    result = _state(run).get("result_state")
-    if result in _BY_RESULT:
-        return _BY_RESULT[result]
-    code = (_status(run).get("termination_details") or {}).get("code")
-    if code in _BY_CODE:
-        return _BY_CODE[code]
+    by_result = _BY_RESULT.get(_state(run).get("result_state") or "")
+    if by_result is not None:
+        return by_result
+    by_code = _BY_CODE.get((_status(run).get("termination_details") or {}).get("code") or "")
+    if by_code is not None:
+        return by_code
     if _state(run).get("life_cycle_state") == RunLifeCycleState.SKIPPED:
         return Outcome.SKIPPED
     return Outcome.FAILED

@@ -102,6 +102,6 @@ def _row(task: Mapping[str, Any], attempts: int) -> dict[str, Any]:
 
 def _duration(task: Mapping[str, Any]) -> float | None:
     if task.get("run_duration"):
-        return round(task["run_duration"] / 1000, 3)
+        return round(float(task["run_duration"]) / 1000, 3)
     start, end = task.get("start_time") or 0, task.get("end_time") or 0
     return round((end - start) / 1000, 3) if start and end else None
