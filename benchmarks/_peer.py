@@ -209,7 +209,7 @@ async def _raw_waits(args: dict[str, Any], run_ids: list[int]) -> None:
 
 async def _ours_waits(args: dict[str, Any], run_ids: list[int]) -> None:
     """This package's waiting machinery without Prefect: the one shared poller of the workspace."""
-    from prefect_databricks.watch import watcher_for
+    from prefect_databricks.waiting.watcher import watcher_for
 
     watcher = watcher_for(_ours_creds(args))
     await asyncio.gather(*(watcher.wait(run_id, poll_frequency_seconds=1) for run_id in run_ids))
@@ -258,7 +258,7 @@ def measure_wait200(client: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _watch_cycles(args: dict[str, Any]) -> int:
     """Poll cycles completed so far by this process's watcher of the workspace (ours only)."""
-    from prefect_databricks.watch import watcher_for
+    from prefect_databricks.waiting.watcher import watcher_for
 
     return watcher_for(_ours_creds(args)).stats.cycles
 

@@ -26,7 +26,7 @@ the client lets one be set (raw httpx polls every 1 s; the SDK's waiter uses its
 package and 0.4.2 wait through their Prefect flows (a local ephemeral Prefect server, started before
 timing). 200 waits: 200 runs of {sleep} s submitted at once, then waited on concurrently: raw httpx
 and the SDK poll `runs/get` per run (asyncio tasks; SDK waiter threads); this package waits through
-its shared poller (`prefect_databricks.watch.watcher_for(...).wait`, what its waiting flows use,
+its shared poller (`prefect_databricks.waiting.watcher.watcher_for(...).wait`, what its waiting flows use,
 without Prefect); 0.4.2 has no waiting API outside Prefect, so it runs 200 concurrent
 `jobs_runs_wait_for_completion` flow runs (each poll a Prefect task run) on its ephemeral Prefect
 server. Requests are counted by the workspace; a poll cycle is one pass over every waited run (for

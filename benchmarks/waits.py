@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _servers import local_workspace
 
 from prefect_databricks import DatabricksCredentials
-from prefect_databricks.watch import RunWatcher
+from prefect_databricks.waiting.watcher import RunWatcher
 
 _SLEEP = "import sys, time; time.sleep(float(sys.argv[1]))\n"
 

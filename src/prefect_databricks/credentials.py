@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 from prefect.blocks.core import Block
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, HttpUrl, PrivateAttr, SecretStr, field_validator, model_validator
 
 from .client.auth import HttpxAuth, OAuthM2MAuth, PatAuth
 from .client.config import DEFAULT_CONFIG_FILE, check_auth, lookup_env, lookup_profile
 from .client.errors import ClientValidationError
 from .client.transport import DatabricksClient
-from .client.wire import normalize_host, user_agent
+from .client.wire import normalize_host, with_user_agent
 
 __all__ = ["DatabricksCredentials"]
 
@@ -63,8 +63,10 @@ class DatabricksCredentials(Block):
     model_config = ConfigDict(hide_input_in_errors=True)
 
     _block_type_name = "Databricks Credentials"
-    _logo_url = "https://images.ctfassets.net/gm98wzqotmnx/5GTHI1PH2dTiantfps6Fnc/1c750fab7f4c14ea1b93a62b9fea6a94/databricks_logo_icon_file.png"
-    _documentation_url = "https://docs.prefect.io/integrations/prefect-databricks"
+    _logo_url = HttpUrl(
+        "https://images.ctfassets.net/gm98wzqotmnx/5GTHI1PH2dTiantfps6Fnc/1c750fab7f4c14ea1b93a62b9fea6a94/databricks_logo_icon_file.png"
+    )
+    _documentation_url = HttpUrl("https://docs.prefect.io/integrations/prefect-databricks")
     _code_example = """```python
 from prefect_databricks import DatabricksCredentials
 
@@ -151,7 +153,7 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
 
     @classmethod
     def _build(cls, values: dict[str, str]) -> DatabricksCredentials:
-        fields = {key: value for key, value in values.items() if key != "host"}
+        fields: dict[str, Any] = {key: value for key, value in values.items() if key != "host"}
         return cls(databricks_instance=values["host"], **fields)
 
     def auth_provider(self) -> PatAuth | OAuthM2MAuth:
@@ -195,12 +197,9 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         Kept for old code; new code uses `get_jobs_client()`, which retries and maps errors.
         """
         options = dict(self.client_kwargs or {})
-        headers = dict(options.pop("headers", None) or {})
-        own = next((headers.pop(k) for k in list(headers) if k.lower() == "user-agent"), None)
-        headers["User-Agent"] = user_agent(own)
         return httpx.AsyncClient(
             base_url=f"{self.host}/api/",
-            headers=headers,
+            headers=with_user_agent(options.pop("headers", None)),
             auth=HttpxAuth(self.auth_provider()),
             **options,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from prefect_databricks.credentials import DatabricksCredentials
 from prefect_databricks.jobs import jobs_run_now, jobs_runs_get, jobs_runs_get_output, jobs_runs_submit
+from prefect_databricks.models._wire import wire_fields
 from prefect_databricks.waiting.compose import Handler, Waiting, flow_result, start_and_wait, wait_and_finish
 from prefect_databricks.waiting.dual import waiting_flow
 from prefect_databricks.waiting.follow import follow_run
@@ -24,7 +25,8 @@ from prefect_databricks.waiting.outcome import (
     DatabricksRunSkipped,
     DatabricksRunTimedOut,
 )
-from prefect_databricks.waiting.steps import derive_token, resolve_job_id, start_repair, without_none
+from prefect_databricks.waiting.start import derive_token, resolve_job_id
+from prefect_databricks.waiting.steps import start_repair
 
 __all__ = [
     "DatabricksJobInternalError",
@@ -90,7 +92,7 @@ async def jobs_runs_submit_and_wait_for_completion(
         job_submission_handler: called with the submit response (awaited if async).
         fail_on_success_with_failures: treat SUCCESS_WITH_FAILURES as a failure.
     """
-    body = without_none(
+    body = wire_fields(
         tasks=tasks,
         run_name=run_name,
         git_source=git_source,
@@ -175,7 +177,7 @@ async def jobs_run_now_and_wait(
     returns task_key → notebook output, and the run too with `return_metadata=True`.
     """
     resolved = await resolve_job_id(databricks_credentials, job_id, job_name)
-    body = without_none(
+    body = wire_fields(
         job_id=resolved,
         job_parameters=job_parameters,
         idempotency_token=derive_token(f"run-now:{resolved}", idempotency_token),
@@ -209,7 +211,7 @@ async def jobs_runs_repair_and_wait(
     """
     if rerun_tasks is None and rerun_all_failed_tasks is None:
         rerun_all_failed_tasks = True
-    body = without_none(
+    body = wire_fields(
         rerun_tasks=rerun_tasks,
         rerun_all_failed_tasks=rerun_all_failed_tasks,
         rerun_dependent_tasks=rerun_dependent_tasks,

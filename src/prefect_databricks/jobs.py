@@ -15,7 +15,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._job_tasks import (
+    from ._tasks.build import sync_twin
+    from ._tasks.job_tasks import (
         ajobs_create,
         ajobs_delete,
         ajobs_get,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
         ajobs_reset,
         ajobs_update,
     )
-    from ._run_tasks import (
+    from ._tasks.run_tasks import (
         ajobs_run_now,
         ajobs_runs_cancel,
         ajobs_runs_cancel_all,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
         ajobs_runs_repair,
         ajobs_runs_submit,
     )
-    from ._tasking import sync_twin
 
     jobs_create = sync_twin(ajobs_create)
     jobs_delete = sync_twin(ajobs_delete)
@@ -114,28 +114,28 @@ __all__ = [
 ]
 
 _HOMES = {
-    "jobs_create": "._job_tasks",
-    "jobs_delete": "._job_tasks",
-    "jobs_get": "._job_tasks",
-    "jobs_list": "._job_tasks",
-    "jobs_list_all": "._job_tasks",
-    "jobs_permissions_get": "._job_tasks",
-    "jobs_permissions_levels": "._job_tasks",
-    "jobs_permissions_set": "._job_tasks",
-    "jobs_permissions_update": "._job_tasks",
-    "jobs_reset": "._job_tasks",
-    "jobs_update": "._job_tasks",
-    "jobs_run_now": "._run_tasks",
-    "jobs_runs_cancel": "._run_tasks",
-    "jobs_runs_cancel_all": "._run_tasks",
-    "jobs_runs_delete": "._run_tasks",
-    "jobs_runs_export": "._run_tasks",
-    "jobs_runs_get": "._run_tasks",
-    "jobs_runs_get_output": "._run_tasks",
-    "jobs_runs_list": "._run_tasks",
-    "jobs_runs_list_all": "._run_tasks",
-    "jobs_runs_repair": "._run_tasks",
-    "jobs_runs_submit": "._run_tasks",
+    "jobs_create": "._tasks.job_tasks",
+    "jobs_delete": "._tasks.job_tasks",
+    "jobs_get": "._tasks.job_tasks",
+    "jobs_list": "._tasks.job_tasks",
+    "jobs_list_all": "._tasks.job_tasks",
+    "jobs_permissions_get": "._tasks.job_tasks",
+    "jobs_permissions_levels": "._tasks.job_tasks",
+    "jobs_permissions_set": "._tasks.job_tasks",
+    "jobs_permissions_update": "._tasks.job_tasks",
+    "jobs_reset": "._tasks.job_tasks",
+    "jobs_update": "._tasks.job_tasks",
+    "jobs_run_now": "._tasks.run_tasks",
+    "jobs_runs_cancel": "._tasks.run_tasks",
+    "jobs_runs_cancel_all": "._tasks.run_tasks",
+    "jobs_runs_delete": "._tasks.run_tasks",
+    "jobs_runs_export": "._tasks.run_tasks",
+    "jobs_runs_get": "._tasks.run_tasks",
+    "jobs_runs_get_output": "._tasks.run_tasks",
+    "jobs_runs_list": "._tasks.run_tasks",
+    "jobs_runs_list_all": "._tasks.run_tasks",
+    "jobs_runs_repair": "._tasks.run_tasks",
+    "jobs_runs_submit": "._tasks.run_tasks",
 }
 
 
@@ -144,7 +144,7 @@ _LOCK = threading.RLock()
 
 def _build(name: str) -> Any:
     """The task called `name`: an `a`-variant from its module, or the sync twin derived from it."""
-    from ._tasking import sync_twin  # deferred: it loads prefect.tasks (about 90 ms)
+    from ._tasks.build import sync_twin  # deferred: it loads prefect.tasks (about 90 ms)
 
     base = name.removeprefix("a") if name.startswith("ajobs_") else name
     atask = getattr(import_module(_HOMES[base], __package__), f"a{base}")

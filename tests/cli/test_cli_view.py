@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from prefect_databricks.cli_progress import ProgressView
-from prefect_databricks.cli_view import output_text
+from prefect_databricks.cli.progress import ProgressView
+from prefect_databricks.cli.view import output_text
 
 
 def _run(*states: tuple[str, str]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from prefect_databricks.flows import (
     jobs_runs_submit_by_id_and_wait_for_completion,
     wait_for_run,
 )
-from prefect_databricks.waiting.steps import derive_token
+from prefect_databricks.waiting.start import derive_token
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

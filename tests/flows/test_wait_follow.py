@@ -24,7 +24,7 @@ from prefect_databricks.waiting.compose import Waiting
 from prefect_databricks.waiting.follow import follow_run
 from prefect_databricks.waiting.outcome import Outcome, classify
 from prefect_databricks.waiting.outputs import attach_outputs
-from prefect_databricks.watch import RunWatcher
+from prefect_databricks.waiting.watcher import RunWatcher
 
 _FOLLOW_IN_CHILD = """
 import asyncio, json, sys

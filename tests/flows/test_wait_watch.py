@@ -11,7 +11,7 @@ from flow_helpers import py_task, request_counts, reset_request_counts, set_faul
 
 from prefect_databricks import DatabricksCredentials
 from prefect_databricks.waiting.outcome import Outcome, classify
-from prefect_databricks.watch import RunWatcher, watcher_for
+from prefect_databricks.waiting.watcher import RunWatcher, watcher_for
 
 
 async def _submit(creds: DatabricksCredentials, *tasks: dict) -> int:

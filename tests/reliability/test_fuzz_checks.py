@@ -1,4 +1,4 @@
-"""The client's checks (`prefect_databricks.checks`) under random and rule-breaking input.
+"""The client's checks (`prefect_databricks.client.checks`) under random and rule-breaking input.
 
 Strategies are derived from the `RULES` table itself: for each rule, values that break it. A
 broken rule must raise `ClientValidationError` naming the field, through the task as well, with
@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prefect_databricks import DatabricksCredentials, jobs
-from prefect_databricks.checks import (
+from prefect_databricks.client import ClientValidationError
+from prefect_databricks.client.checks import (
     RULES,
     AsciiOnly,
     Exclusive,
@@ -32,7 +33,6 @@ from prefect_databricks.checks import (
     TaskKeys,
     check_request,
 )
-from prefect_databricks.client import ClientValidationError
 from prefect_databricks.local import LocalWorkspace
 
 _TASKS = {

@@ -9,7 +9,7 @@ import pytest
 from task_helpers import RecordingTransport
 
 from prefect_databricks import jobs
-from prefect_databricks.checks import RULES, check_request
+from prefect_databricks.client.checks import RULES, check_request
 from prefect_databricks.client.errors import ClientValidationError, DatabricksError
 from prefect_databricks.credentials import DatabricksCredentials
 

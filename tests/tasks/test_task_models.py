@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from prefect_databricks import models
+from prefect_databricks.client.wire import encode_params
 from prefect_databricks.models import (
     DbtTask,
     ForEachTask,
@@ -88,6 +90,14 @@ def test_unset_fields_are_not_sent_and_tags_are_a_map() -> None:
     """0.4 sent every unset field as null and `tags` as the string "{}"."""
     assert to_wire(JobSettings(name="n")) == {"name": "n"}
     assert to_wire(JobSettings(tags={"team": "data"})) == {"tags": {"team": "data"}}
+
+
+def test_a_field_set_to_none_is_not_sent_on_any_path() -> None:
+    """`to_wire`, the model's own `to_wire` and the transport spell a model alike: set fields, no null."""
+    settings = JobSettings(name="n", tags=None, max_concurrent_runs=None)
+    assert to_wire(settings) == settings.to_wire() == {"name": "n"}
+    sent = encode_params("POST", {"job_id": 1, "new_settings": settings, "timeout_seconds": None})
+    assert json.loads(sent["content"]) == {"job_id": 1, "new_settings": {"name": "n"}}
 
 
 def test_plain_dicts_and_models_mix_in_nested_inputs() -> None:

@@ -1,4 +1,14 @@
-"""The async Databricks Jobs API client: transport, auth, retries, errors, endpoints and paging.
+"""The async Databricks Jobs API client, one job per module.
+
+transport  the one place a request is sent: URL, version path, auth header, retries, error mapping
+endpoints  every endpoint called, declared once as data (name, method, path, versions)
+wire       pure helpers of the wire format: hosts, client options, User-Agent, query strings, JSON bodies
+paging     2.2 paging: merged jobs/get and runs/get pages, lazy list iterators, a job by exact name
+auth       personal access tokens and OAuth M2M (cached, refreshed)
+retry      the retry policy: attempts, total time, jittered exponential backoff, Retry-After
+errors     the error tree, classified by cause and by `error_code`
+config     a workspace and its credentials from `DATABRICKS_*` variables and `~/.databrickscfg`
+checks     the documented request rules, checked before anything is sent
 
 It imports nothing from Prefect; `prefect_databricks.jobs` and the credentials block build on it.
 """

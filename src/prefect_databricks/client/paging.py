@@ -1,5 +1,5 @@
-"""Jobs API 2.2 paging: merging the 100-element array pages of jobs/get and runs/get, and lazy
-iterators over jobs/list and runs/list.
+"""Jobs API 2.2 paging: merging the 100-element array pages of jobs/get and runs/get, lazy
+iterators over jobs/list and runs/list, and finding the one job of a name.
 
 A page sequence ends when `next_page_token` is missing or empty; `has_more` is never consulted.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import DatabricksError
+from .errors import ClientValidationError, DatabricksError
 
 __all__ = [
     "JOB_ARRAYS",
@@ -94,6 +94,21 @@ class PagingMixin:
         async for page in self._pages("jobs/runs/list", params):
             for run in page.get("runs") or ():
                 yield run
+
+    async def find_job_id(self, name: str) -> int:
+        """The id of the one job named exactly `name` (jobs/list filters by name, then names are compared).
+
+        None or several matching is a `ClientValidationError` on `job_name` that names the jobs found.
+        """
+        ids = [
+            int(job["job_id"])
+            async for job in self.iter_jobs(name=name)
+            if (job.get("settings") or {}).get("name") == name
+        ]
+        if len(ids) != 1:
+            found = f"jobs {', '.join(map(str, ids))} are" if ids else "no job is"
+            raise ClientValidationError("job_name", f"must name exactly one job; {found} named {name!r}")
+        return ids[0]
 
     async def _get_merged(self, name: str, params: dict[str, Any], merge: Merge) -> dict[str, Any]:
         merged = await self.call(name, params=params)

@@ -19,8 +19,8 @@ __all__ = [
     "encode_params",
     "ids_of",
     "normalize_host",
-    "user_agent",
     "with_idempotency_token",
+    "with_user_agent",
 ]
 
 _ID_FIELDS = ("job_id", "run_id", "repair_id")
@@ -65,11 +65,14 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def user_agent(extra: str | None = None) -> str:
-    """`prefect-databricks/<version>`, followed by the caller's own User-Agent if any."""
+def with_user_agent(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """`headers` with `User-Agent: prefect-databricks/<version>`, followed by the caller's own if any."""
     from prefect_databricks import __version__
 
-    return f"prefect-databricks/{__version__}" + (f" {extra}" if extra else "")
+    merged = dict(headers or {})
+    own = next((merged.pop(key) for key in list(merged) if key.lower() == "user-agent"), None)
+    merged["User-Agent"] = f"prefect-databricks/{__version__}" + (f" {own}" if own else "")
+    return merged
 
 
 def client_options(
@@ -84,9 +87,7 @@ def client_options(
     if reserved:
         rule = f"must not set {reserved[0]}: it comes from the credentials"
         raise ClientValidationError("client_kwargs", rule)
-    headers = dict(options.pop("headers", None) or {})
-    own = next((headers.pop(key) for key in list(headers) if key.lower() == "user-agent"), None)
-    headers |= {"User-Agent": user_agent(own), "Accept": "application/json"}
+    headers = with_user_agent(options.pop("headers", None)) | {"Accept": "application/json"}
     options |= {"base_url": host, "headers": headers}
     options.setdefault("timeout", timeout)
     if transport is not None:
@@ -140,10 +141,11 @@ def _query_value(value: Any) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    """Enums as their value and pydantic models as the fields that were set."""
+    """Enums as their value and pydantic models as `prefect_databricks.models.to_wire` spells them."""
     if isinstance(value, Enum):
         return value.value
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", by_alias=True, exclude_unset=True)
+    if callable(getattr(value, "model_dump", None)):
+        from prefect_databricks.models._wire import to_wire  # a model exists: pydantic is loaded
+
+        return to_wire(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -7,6 +7,8 @@ from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from . import _wire
+
 __all__ = ["ApiModel", "Open", "Text"]
 
 _E = TypeVar("_E", bound=Enum)
@@ -37,5 +39,5 @@ class ApiModel(BaseModel):
     )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON body for this object: wire names, set fields only, no nulls."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON body for this object, as `prefect_databricks.models.to_wire` spells it."""
+        return _wire.to_wire(self)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from prefect_databricks.waiting.follow import check_wait_limits
 from prefect_databricks.waiting.outputs import notebook_outputs
-from prefect_databricks.waiting.steps import call_handler, finish_run, start_run, wait_run
+from prefect_databricks.waiting.start import call_handler
+from prefect_databricks.waiting.steps import finish_run, start_run, wait_run
 
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar, cast
 
 from prefect import Flow
 from prefect.utilities.asyncutils import run_coro_as_sync
@@ -38,14 +38,14 @@ class WaitingFlow(Flow[..., Any]):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         result = super().__call__(*args, **kwargs)
         if inspect.isawaitable(result) and _in_sync_prefect_run():
-            return run_coro_as_sync(result)
+            return run_coro_as_sync(cast(Coroutine[Any, Any, Any], result))
         return result
 
     def with_options(self, **kwargs: Any) -> WaitingFlow:
         """As `Flow.with_options`, keeping the dispatch of this class."""
         new = super().with_options(**kwargs)
         new.__class__ = WaitingFlow
-        return new
+        return cast(WaitingFlow, new)
 
 
 def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:

@@ -9,9 +9,10 @@ from uuid import UUID
 
 from prefect_databricks.client.errors import ClientValidationError
 from prefect_databricks.waiting.cancel import cancel_remote, install_signal_handlers, track, untrack
-from prefect_databricks.waiting.outcome import DatabricksRunTimedOut, state_text
+from prefect_databricks.waiting.outcome import DatabricksRunTimedOut
 from prefect_databricks.waiting.report import StateLog, run_logger
-from prefect_databricks.watch import watcher_for
+from prefect_databricks.waiting.states import state_text
+from prefect_databricks.waiting.watcher import watcher_for
 
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials

@@ -27,6 +27,7 @@ from prefect_databricks.models import (
     RunResultState,
     TerminationCodeCode,
 )
+from prefect_databricks.waiting.states import message_of, state_text
 
 __all__ = [
     "DatabricksRunCanceled",
@@ -41,8 +42,6 @@ __all__ = [
     "is_terminal",
     "latest_attempts",
     "life_cycle",
-    "message_of",
-    "state_text",
     "task_failures",
 ]
 
@@ -120,12 +119,12 @@ def classify(run: Mapping[str, Any]) -> Outcome | None:
     """How a terminal run ended (None while it is not terminal)."""
     if not is_terminal(run):
         return None
-    result = _state(run).get("result_state")
-    if result in _BY_RESULT:
-        return _BY_RESULT[result]
-    code = (_status(run).get("termination_details") or {}).get("code")
-    if code in _BY_CODE:
-        return _BY_CODE[code]
+    by_result = _BY_RESULT.get(_state(run).get("result_state") or "")
+    if by_result is not None:
+        return by_result
+    by_code = _BY_CODE.get((_status(run).get("termination_details") or {}).get("code") or "")
+    if by_code is not None:
+        return by_code
     if _state(run).get("life_cycle_state") == RunLifeCycleState.SKIPPED:
         return Outcome.SKIPPED
     return Outcome.FAILED
@@ -139,23 +138,6 @@ def latest_attempts(tasks: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
         if key not in latest or task.get("attempt_number", 0) >= latest[key].get("attempt_number", 0):
             latest[key] = task
     return list(latest.values())
-
-
-def state_text(run: Mapping[str, Any]) -> str:
-    """A short `LIFE_CYCLE/RESULT` text, e.g. `TERMINATED/SUCCESS`, from whichever state is present."""
-    state, status = _state(run), _status(run)
-    life = state.get("life_cycle_state") or status.get("state") or "UNKNOWN"
-    result = state.get("result_state") or (status.get("termination_details") or {}).get("code")
-    return f"{life}/{result}" if result else str(life)
-
-
-def message_of(run: Mapping[str, Any]) -> str:
-    """The run's own explanation: `state_message`, else the termination details' message."""
-    return (
-        _state(run).get("state_message")
-        or (_status(run).get("termination_details") or {}).get("message")
-        or ""
-    )
 
 
 @dataclass(frozen=True)

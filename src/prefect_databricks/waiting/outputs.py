@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from prefect_databricks.client.errors import BadRequest
-from prefect_databricks.waiting.outcome import latest_attempts, message_of, state_text
+from prefect_databricks.waiting.outcome import latest_attempts
+from prefect_databricks.waiting.states import message_of, state_text
 
 if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient
@@ -101,6 +102,6 @@ def _row(task: Mapping[str, Any], attempts: int) -> dict[str, Any]:
 
 def _duration(task: Mapping[str, Any]) -> float | None:
     if task.get("run_duration"):
-        return round(task["run_duration"] / 1000, 3)
+        return round(float(task["run_duration"]) / 1000, 3)
     start, end = task.get("start_time") or 0, task.get("end_time") or 0
     return round((end - start) / 1000, 3) if start and end else None

@@ -10,8 +10,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from prefect_databricks.waiting.outcome import latest_attempts, message_of, state_text
+from prefect_databricks.waiting.outcome import latest_attempts
 from prefect_databricks.waiting.outputs import task_rows
+from prefect_databricks.waiting.states import message_of, state_text
 
 __all__ = ["StateLog", "publish_artifacts", "run_logger"]
 
@@ -27,7 +28,7 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 
 class StateLog:
-    """Logs a run's state changes: the run's and each task's, keyed by task run id."""
+    """Logs a run's state changes: the run's and each task's (its latest attempt), keyed by `task_key`."""
 
     def __init__(self, logger: logging.Logger | logging.LoggerAdapter[logging.Logger], run_id: int) -> None:
         self.logger = logger

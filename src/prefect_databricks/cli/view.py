@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from prefect_databricks.waiting.states import state_name
+
 __all__ = [
     "console",
     "duration",
@@ -18,7 +20,6 @@ __all__ = [
     "print_outputs",
     "print_run",
     "print_runs",
-    "state_of",
     "when",
 ]
 
@@ -31,12 +32,6 @@ def console() -> Console:
     if not out.is_terminal:
         out = Console(highlight=False, width=_WIDE, no_color=True)
     return out
-
-
-def state_of(entry: Mapping[str, Any]) -> str:
-    """`RESULT` once ended, else the life-cycle state (`PENDING` when there is none yet)."""
-    state = entry.get("state") or {}
-    return str(state.get("result_state") or state.get("life_cycle_state") or "PENDING")
 
 
 def when(millis: int | None) -> str:
@@ -114,7 +109,7 @@ def print_runs(out: Console, runs: Iterable[Mapping[str, Any]]) -> None:
             str(run.get("run_id")),
             str(run.get("job_id", "-")),
             str(run.get("run_name", "")),
-            state_of(run),
+            state_name(run),
             when(run.get("start_time")),
             duration(run),
         )
@@ -123,11 +118,12 @@ def print_runs(out: Console, runs: Iterable[Mapping[str, Any]]) -> None:
 
 def print_run(out: Console, run: Mapping[str, Any]) -> None:
     """Every task's state, attempt, duration and output, then the run's state and page."""
-    table = _table(f"Run {run.get('run_id')}: {state_of(run)}", "task", "state", "attempt", "time", "output")
+    title = f"Run {run.get('run_id')}: {state_name(run)}"
+    table = _table(title, "task", "state", "attempt", "time", "output")
     for entry in run.get("tasks") or ():
         table.add_row(
             str(entry.get("task_key")),
-            state_of(entry),
+            state_name(entry),
             str(entry.get("attempt_number", 0)),
             duration(entry),
             output_text(entry),
@@ -143,7 +139,7 @@ def print_outputs(out: Console, run: Mapping[str, Any]) -> None:
     """Each task run's full output: notebook result, logs, error and trace."""
     for entry in run.get("tasks") or ():
         output = entry.get("output") or {}
-        out.rule(f"{entry.get('task_key')} (run {entry.get('run_id')}): {state_of(entry)}", align="left")
+        out.rule(f"{entry.get('task_key')} (run {entry.get('run_id')}): {state_name(entry)}", align="left")
         result = (output.get("notebook_output") or {}).get("result")
         for label, text in (("result", result), ("logs", output.get("logs")), ("error", output.get("error"))):
             if text:

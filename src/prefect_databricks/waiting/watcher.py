@@ -40,7 +40,7 @@ __all__ = ["PAGE_SIZE", "RunWatcher", "WatchStats", "is_transient", "watcher_for
 PAGE_SIZE = 25
 _GET_CONCURRENCY = 8
 _BACKOFF = 1.5
-_log = logging.getLogger("prefect_databricks.watch")
+_log = logging.getLogger(__name__)
 
 
 class RunWatcher:

@@ -16,8 +16,9 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from prefect_databricks.cli_support import EXIT_OK, EXIT_RUN_FAILED, print_json
-from prefect_databricks.cli_view import console, duration, print_run, state_of
+from prefect_databricks.cli.support import EXIT_OK, EXIT_RUN_FAILED, print_json
+from prefect_databricks.cli.view import console, duration, print_run
+from prefect_databricks.waiting.states import state_name
 
 if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient
@@ -69,7 +70,7 @@ class ProgressView:
     def _print_changes(self, run: Mapping[str, Any]) -> None:
         for entry in run.get("tasks") or ():
             key = f"{entry.get('task_key')}#{entry.get('attempt_number', 0)}"
-            state = state_of(entry)
+            state = state_name(entry)
             if self._seen.get(key) != state:
                 self._seen[key] = state
                 stamp = datetime.now().strftime("%H:%M:%S")
@@ -81,13 +82,13 @@ class ProgressView:
 
 
 def _live_table(run: Mapping[str, Any]) -> Table:
-    table = Table(title=f"Run {run.get('run_id')}: {state_of(run)}", title_justify="left")
+    table = Table(title=f"Run {run.get('run_id')}: {state_name(run)}", title_justify="left")
     for column in ("task", "state", "attempt", "time"):
         table.add_column(column)
     for entry in run.get("tasks") or ():
         table.add_row(
             escape(str(entry.get("task_key"))),
-            state_of(entry),
+            state_name(entry),
             str(entry.get("attempt_number", 0)),
             duration(entry),
         )

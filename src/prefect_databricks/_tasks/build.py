@@ -16,11 +16,11 @@ from prefect import Task
 from prefect._internal.compatibility.async_dispatch import async_dispatch, is_in_async_context
 from prefect.utilities.asyncutils import run_coro_as_sync
 
-from .models._wire import to_wire
+from ..models._wire import wire_fields
 
 if TYPE_CHECKING:
-    from .client import DatabricksClient
-    from .credentials import DatabricksCredentials
+    from ..client import DatabricksClient
+    from ..credentials import DatabricksCredentials
 
 __all__ = ["DispatchingTask", "checked_client", "request_fields", "send", "sync_twin"]
 
@@ -35,14 +35,14 @@ def request_fields(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """
     given = {name: value for name, value in arguments.items() if name not in _NOT_FIELDS}
     given.update(arguments.get("extra_fields") or {})
-    return {name: to_wire(value) for name, value in given.items() if value is not None}
+    return wire_fields(**given)
 
 
 def checked_client(
     credentials: DatabricksCredentials, name: str, fields: Mapping[str, Any]
 ) -> DatabricksClient:
     """Check `fields` for endpoint `name` against the documented rules, then return the client."""
-    from .checks import check_request  # deferred with the client: keeps the module import cheap
+    from ..client.checks import check_request  # deferred with the client: keeps the module import cheap
 
     check_request(name, fields)
     return credentials.get_jobs_client()
@@ -70,7 +70,7 @@ class DispatchingTask(Task[..., Any]):
             return self.aio(*args, **kwargs)
         return super().__call__(*args, **kwargs)
 
-    def with_options(self, **options: Any) -> DispatchingTask:  # type: ignore[override]
+    def with_options(self, **options: Any) -> DispatchingTask:
         """New options apply to both twins."""
         return sync_twin(self.aio.with_options(**options))
 

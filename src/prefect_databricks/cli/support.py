@@ -60,7 +60,7 @@ IntervalOption = Annotated[
     float, typer.Option("--interval", min=0.1, help="Seconds between two polls while waiting.")
 ]
 
-_CLI_RETRY = {"attempts": 4, "timeout": 30.0, "wait_max": 5.0}
+_CLI_RETRY: dict[str, Any] = {"attempts": 4, "timeout": 30.0, "wait_max": 5.0}
 
 
 class UsageError(Exception):
@@ -128,10 +128,10 @@ def print_json(value: Any) -> None:
 
 
 def show(value: Any, as_json: bool, printer: str) -> None:
-    """`value` as JSON, or drawn for people by the `cli_view` function named `printer`."""
+    """`value` as JSON, or drawn for people by the `cli.view` function named `printer`."""
     if as_json:
         print_json(value)
         return
-    from prefect_databricks import cli_view
+    from prefect_databricks.cli import view
 
-    getattr(cli_view, printer)(cli_view.console(), value)
+    getattr(view, printer)(view.console(), value)

@@ -1,4 +1,4 @@
-"""The `prefect-databricks` command line: a typer app whose sub-apps import their work lazily."""
+"""`prefect-databricks workspace serve`: the local workspace on this machine, imported only when it starts."""
 
 from __future__ import annotations
 
@@ -7,17 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .cli_jobs import jobs_app
-from .cli_runs import runs_app
+__all__ = ["workspace_app"]
 
-__all__ = ["app", "main", "workspace_app"]
-
-app = typer.Typer(help="Prefect and Databricks Jobs tools.", no_args_is_help=True)
 workspace_app = typer.Typer(help="The local Databricks workspace.", no_args_is_help=True)
-app.add_typer(workspace_app, name="workspace")
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(runs_app, name="runs")
-
 
 _DATA_HELP = "State directory (default: ~/.prefect-databricks/workspace)."
 _TOKEN_HELP = "Token to accept (default: generated once, kept in the data dir)."
@@ -39,7 +31,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM."""
-    from .local.serve import serve_forever
+    from prefect_databricks.local.serve import serve_forever
 
     serve_forever(
         host=host,
@@ -50,16 +42,3 @@ def serve(
         service_principals=service_principal or [],
         max_task_processes=max_task_processes,
     )
-
-
-@app.command("demo")
-def demo() -> None:
-    """Run the main job: a multi-task Databricks job from a Prefect flow, on a local workspace by default."""
-    from .demo import main as run_demo
-
-    raise typer.Exit(run_demo())
-
-
-def main() -> None:
-    """Entry point of the `prefect-databricks` console script."""
-    app()

@@ -15,8 +15,8 @@ from typing import Any
 
 from prefect import flow
 
+from prefect_databricks.cli.demo.view import print_result, show_progress
 from prefect_databricks.credentials import DatabricksCredentials
-from prefect_databricks.demo_view import print_result, show_progress
 from prefect_databricks.flows import DatabricksRunError, jobs_run_now_and_wait
 
 __all__ = ["JOB_NAME", "demo_flow", "job_settings", "main"]
@@ -81,7 +81,7 @@ def job_settings() -> dict[str, Any]:
 async def _upload(credentials: DatabricksCredentials) -> None:
     """Put the notebooks and the Python file in place through the Workspace API."""
     client = credentials.get_jobs_client()
-    assets = resources.files("prefect_databricks.demo_assets")
+    assets = resources.files("prefect_databricks.cli.demo").joinpath("assets")
     await client.call("workspace/mkdirs", params={"path": FOLDER})
     for name in (*_NOTEBOOKS, "report"):
         content = base64.b64encode(assets.joinpath(f"{name}.py").read_bytes()).decode()
@@ -125,11 +125,11 @@ async def _run(credentials: DatabricksCredentials) -> int:
     try:
         run = await demo_flow(credentials, started)
     except DatabricksRunError as exc:
-        progress.cancel()
+        await progress  # the run has ended: the view shows its last states, then stops
         print(f"The demo run failed: {exc}")
         return 1
     await progress
-    print_result(credentials, run)
+    print_result(run)
     return 0
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefect_databricks.cli_support import (
+from prefect_databricks.cli.support import (
     IntervalOption,
     JsonOption,
     ProfileOption,
@@ -24,7 +23,6 @@ __all__ = ["runs_app"]
 runs_app = typer.Typer(help="List, show, follow, cancel and repair job runs.", no_args_is_help=True)
 
 RunId = Annotated[int, typer.Argument(help="The run's id (a job run or one task run).")]
-_REPAIR_START_TIMEOUT = 30.0
 
 
 @runs_app.command("list")
@@ -69,7 +67,7 @@ def watch(
     """Follow a run to its end, showing its tasks live; exit 0 if it succeeded, 1 if not."""
 
     async def work(client: DatabricksClient) -> int:
-        from prefect_databricks.cli_progress import watch_run
+        from prefect_databricks.cli.progress import watch_run
 
         return await watch_run(client, run_id, interval, as_json)
 
@@ -87,22 +85,22 @@ def cancel(
     """Cancel a run (it ends asynchronously; --wait waits for its end state)."""
 
     async def work(client: DatabricksClient) -> None:
-        from prefect_databricks.cli_view import state_of
+        from prefect_databricks.waiting.states import state_name
 
         await client.call("jobs/runs/cancel", params={"run_id": run_id})
         run = await _ended(client, run_id, interval) if wait else None
         if as_json:
             print_json({"run_id": run_id, **({"state": run.get("state")} if run else {})})
         else:
-            print(f"Run {run_id} ended: {state_of(run)}." if run else f"Cancel requested for run {run_id}.")
+            print(f"Run {run_id} ended: {state_name(run)}." if run else f"Cancel requested for run {run_id}.")
 
     execute(profile, work)
 
 
 async def _ended(client: DatabricksClient, run_id: int, interval: float) -> dict[str, Any]:
     """The run once it has ended, polled without showing progress."""
-    from prefect_databricks.cli_progress import ProgressView, follow
-    from prefect_databricks.cli_view import console
+    from prefect_databricks.cli.progress import ProgressView, follow
+    from prefect_databricks.cli.view import console
 
     return await follow(client, run_id, ProgressView(console(), run_id, quiet=True), interval)
 
@@ -148,11 +146,13 @@ def repair(
         body["rerun_dependent_tasks"] = True
 
     async def work(client: DatabricksClient) -> int | None:
-        repair_id = await _start_repair(client, run_id, body)
-        if wait:
-            from prefect_databricks.cli_progress import watch_run
+        from prefect_databricks.waiting.repair import send_repair, wait_repair_shown
 
-            await _repair_started(client, run_id, repair_id)
+        repair_id = (await send_repair(client, run_id, body)).get("repair_id")
+        if wait:
+            from prefect_databricks.cli.progress import watch_run
+
+            await wait_repair_shown(client, run_id, repair_id)
             return await watch_run(client, run_id, interval, as_json)
         if as_json:
             print_json({"run_id": run_id, "repair_id": repair_id})
@@ -162,29 +162,3 @@ def repair(
 
     execute(profile, work)
 
-
-async def _start_repair(client: DatabricksClient, run_id: int, body: dict[str, Any]) -> int | None:
-    """Send the repair, naming the latest repair id as the API requires once a run was repaired."""
-    run = await client.get_run(run_id, include_history=True)
-    ids = [
-        item["id"]
-        for item in run.get("repair_history") or ()
-        if item.get("type") == "REPAIR" and "id" in item
-    ]
-    latest = {"latest_repair_id": max(ids)} if ids else {}
-    response = await client.call("jobs/runs/repair", params={"run_id": run_id, **body, **latest})
-    return response.get("repair_id")
-
-
-async def _repair_started(client: DatabricksClient, run_id: int, repair_id: int | None) -> None:
-    """Until the run shows the repair it still reads as ended: wait (bounded) for it to show."""
-    from prefect_databricks.waiting.outcome import is_terminal
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + _REPAIR_START_TIMEOUT
-    while loop.time() < deadline:
-        run = await client.get_run(run_id, include_history=True)
-        items = [item for item in run.get("repair_history") or () if item.get("id") == repair_id]
-        if not is_terminal(run) or (items and is_terminal(items[-1])):
-            return
-        await asyncio.sleep(0.2)

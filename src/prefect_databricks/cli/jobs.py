@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefect_databricks.cli_support import (
+from prefect_databricks.cli.support import (
     IntervalOption,
     JsonOption,
     ProfileOption,
@@ -80,7 +80,7 @@ def run_now(
         body: dict[str, Any] = {"job_id": resolved, **({"job_parameters": parameters} if parameters else {})}
         started = await client.call("jobs/run-now", params=body)
         if wait:
-            from prefect_databricks.cli_progress import watch_run
+            from prefect_databricks.cli.progress import watch_run
 
             return await watch_run(client, int(started["run_id"]), interval, as_json)
         _started(started, resolved, as_json)
@@ -102,19 +102,16 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 async def resolve_job(client: DatabricksClient, job_id: int | None, job_name: str | None) -> int:
     """`job_id`, or the id of the one job named exactly `job_name`."""
-    if (job_id is None) == (job_name is None):
-        raise UsageError("give a JOB_ID or --job-name, not both and not neither")
-    if job_id is not None:
+    if job_name is None and job_id is not None:
         return job_id
-    ids = [
-        job["job_id"]
-        async for job in client.iter_jobs(name=job_name)
-        if (job.get("settings") or {}).get("name") == job_name
-    ]
-    if len(ids) != 1:
-        found = f"jobs {', '.join(map(str, ids))} are" if ids else "no job is"
-        raise UsageError(f"--job-name must name exactly one job; {found} named {job_name!r}")
-    return int(ids[0])
+    if job_id is not None or job_name is None:
+        raise UsageError("give a JOB_ID or --job-name, not both and not neither")
+    from prefect_databricks.client.errors import ClientValidationError
+
+    try:
+        return await client.find_job_id(job_name)
+    except ClientValidationError as exc:
+        raise UsageError(f"--job-name {exc.rule}") from None
 
 
 def _started(response: dict[str, Any], job_id: int, as_json: bool) -> None:

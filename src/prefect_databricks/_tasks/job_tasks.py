@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from ._tasking import checked_client, request_fields, send
+from .build import checked_client, request_fields, send
 
 if TYPE_CHECKING:
-    from .credentials import DatabricksCredentials
-    from .models import (
+    from ..credentials import DatabricksCredentials
+    from ..models import (
         Continuous,
         CronSchedule,
         GitSource,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from prefect_databricks.client.errors import ClientValidationError
+from .errors import ClientValidationError
 
 __all__ = ["RULES", "check_request"]
 
@@ -177,15 +177,17 @@ class Nested:
             raise ClientValidationError(f"{self.field}.{error.field}", error.rule) from None
 
 
-_SETTINGS = (TaskKeys(), MaxItems("tags", 25), IntRange("max_concurrent_runs", 0, 1000))
-_PARAMETERS = (
+_Rule = Callable[[Mapping[str, Any]], None]
+
+_SETTINGS: tuple[_Rule, ...] = (TaskKeys(), MaxItems("tags", 25), IntRange("max_concurrent_runs", 0, 1000))
+_PARAMETERS: tuple[_Rule, ...] = (
     Exclusive("jar_params", "notebook_params"),
     *(MaxJsonBytes(name) for name in _LEGACY_MAPS),
     AsciiOnly("python_params"),
     AsciiOnly("spark_submit_params"),
 )
 
-RULES: dict[str, tuple[Callable[[Mapping[str, Any]], None], ...]] = {
+RULES: dict[str, tuple[_Rule, ...]] = {
     "jobs/create": _SETTINGS,
     "jobs/reset": (Nested("new_settings", _SETTINGS),),
     "jobs/update": (Nested("new_settings", _SETTINGS),),

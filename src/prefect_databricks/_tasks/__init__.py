@@ -1,0 +1,6 @@
+"""The Jobs tasks behind `prefect_databricks.jobs`, one job per module.
+
+build       request fields from arguments, the client-side checks, the one call, the sync twin
+job_tasks   the async tasks for saved jobs and their permissions
+run_tasks   the async tasks for job runs
+"""
