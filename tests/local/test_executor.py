@@ -165,16 +165,16 @@ def test_missing_widget_and_oversized_task_value_fail_clearly(tmp_path: Path) ->
     assert big.error == "ValueError: Task value 'big' is larger than 48 KiB as JSON"
 
 
-def test_sql_cell_fails_after_earlier_cells_ran(tmp_path: Path) -> None:
+def test_scala_cell_fails_after_earlier_cells_ran(tmp_path: Path) -> None:
     source = (
         b"# Databricks notebook source\ndbutils.jobs.taskValues.set('before', True)\n\n"
-        b"# COMMAND ----------\n\n# MAGIC %sql\n# MAGIC SELECT 1\n"
+        b"# COMMAND ----------\n\n# MAGIC %scala\n# MAGIC val x = 1\n"
     )
-    outcome = _run(_notebook("/sql"), _ctx(tmp_path, {"/sql": source}))
+    outcome = _run(_notebook("/scala"), _ctx(tmp_path, {"/scala": source}))
     assert not outcome.success
     assert outcome.error == (
-        "NotImplementedError: Cell 2 of /sql is a %sql cell: the local workspace runs only Python cells "
-        "(markdown cells are skipped)"
+        "NotImplementedError: Cell 2 of /scala is a %scala cell: the local workspace runs Python, %pip "
+        "and %run cells (markdown cells are skipped)"
     )
     assert outcome.task_values == {"before": True}
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
 from ..files.service import read_workspace_object
 from ..runs.references import reference_names, resolve
-from ..state import Workspace
+from ..state import LOCAL_USER, Workspace
 
 __all__ = [
     "kill_leftover", "launch", "output_doc", "resolved_names",
@@ -100,9 +100,19 @@ def _inputs(
     return resolve(job_params, names), [], {}
 
 
+_TASK_TOKEN_TTL = 7 * 24 * 3600
+
+
 def _env(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    """What a task process is told: where the workspace is, a token of its own, ids and the DBFS root.
+
+    The token (for `dbutils.secrets` and `dbutils.notebook.run`) goes only in the environment, which
+    `/proc` shows to the same user only, never in argv or a file.
+    """
     return {
         "DATABRICKS_HOST": ws.config.host,
+        "DATABRICKS_TOKEN": ws.issue_oauth_token(LOCAL_USER, _TASK_TOKEN_TTL),
+        "DATABRICKS_LOCAL_DBFS_ROOT": str(ws.dbfs_root()),
         "DATABRICKS_JOB_ID": str(run.get("job_id")),
         "DATABRICKS_JOB_RUN_ID": str(run["run_id"]),
         "DATABRICKS_TASK_RUN_ID": str(entry["run_id"]),

@@ -5,8 +5,10 @@ The scheduler resolves parameters (widgets for notebooks, argv for files and whe
 ``UnsupportedTask``. Nothing here imports the rest of prefect_databricks, and the child process
 imports only the standard library (plus the task's own code).
 
-Not emulated: ``dbutils.fs``/``secrets``/``notebook.run``; ``%sql``, ``%scala``, ``%r``, ``%sh``,
-``%pip`` and ``%run`` cells (the task fails at that cell); Git sources and remote URIs (dbfs:, s3:…);
+Notebooks get ``dbutils`` (widgets, notebook.exit/run, jobs.taskValues, fs over the local DBFS root,
+secrets read from the workspace and redacted in outputs), ``%run`` (inlined here) and ``%pip install``
+(into the task run's own directory). Not emulated: ``%scala``, ``%r`` and ``%sh`` cells (the task fails
+at that cell); Git sources and remote URIs (s3:…);
 libraries other than ``whl`` (the local environment must provide them); cell outputs in exports.
 ``spark`` exists in notebooks only when pyspark is installed (a local session, built on first use).
 """

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .includes import notebook_cells
 from .model import TaskContext, UnsupportedTask
-from .notebook import parse_notebook, runner_cells
-from .sources import library_paths, read_source, source_file
+from .sources import library_paths, source_file
 
 __all__ = ["RUNNABLE_KINDS", "SCHEDULER_KINDS", "Launch", "prepare", "task_kind"]
 
@@ -67,8 +67,7 @@ def _refusal(kind: str | None, task_key: str) -> str:
 
 def _notebook(settings: dict[str, Any], ctx: TaskContext) -> Launch:
     path = _required(settings, "notebook_task", "notebook_path")
-    content, _local = read_source(path, ctx, "notebook_task.notebook_path")
-    cells = runner_cells(parse_notebook(content))
+    cells = notebook_cells(path, ctx)
     return Launch({"kind": "notebook", "path": path, "cells": cells}, notebook=True)
 
 
