@@ -67,6 +67,7 @@ ROUTES: list[BaseRoute] = [
     local_api("POST", "faults", control.set_faults),
     local_api("GET", "requests", control.read_requests),
     local_api("POST", "requests/reset", control.reset_requests),
+    local_api("POST", "spark", control.spark_remote),
     # Run pages
     Route("/", pages.shell, methods=["GET"]),
     Route("/ui", pages.to_jobs, methods=["GET"]),

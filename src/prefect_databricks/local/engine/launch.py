@@ -71,6 +71,8 @@ def output_doc(outcome: TaskOutcome) -> dict[str, Any]:
     doc: dict[str, Any] = {"logs": outcome.logs, "logs_truncated": outcome.logs_truncated}
     if outcome.notebook_result is not None:
         doc["notebook_output"] = {"result": outcome.notebook_result, "truncated": outcome.truncated}
+    if outcome.sql_output is not None:
+        doc["sql_output"] = outcome.sql_output
     if outcome.error is not None:
         doc["error"] = outcome.error
     if outcome.error_trace is not None:
@@ -97,6 +99,9 @@ def _inputs(
                          **job_params}, names)
         args = resolve(legacy.get("python_params") or wheel.get("parameters", []), names)
         return named, args, {"python_wheel_task": {"named_parameters": named, "parameters": args}}
+    if "sql_task" in entry:
+        params = resolve({**entry["sql_task"].get("parameters", {}), **job_params}, names)
+        return params, [], {"sql_task": {"parameters": params}}
     return resolve(job_params, names), [], {}
 
 

@@ -25,8 +25,9 @@ class WorkspaceError(Exception):
 
 
 def call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One request to `/api/<path>`: GET sends `body` as the query string, other methods as JSON."""
-    url = os.environ["DATABRICKS_HOST"].rstrip("/") + "/api/" + path
+    """One request to `/api/<path>` (or to `path` if it starts with "/"): GET sends `body` as the query
+    string, other methods as JSON."""
+    url = os.environ["DATABRICKS_HOST"].rstrip("/") + ("" if path.startswith("/") else "/api/") + path
     data = None
     if method == "GET" and body:
         url += "?" + urllib.parse.urlencode(body)
