@@ -23,6 +23,7 @@ __all__ = ["INSTALL_HINT", "SparkServer", "SparkUnavailable"]
 INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
 _CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+_PID_FILE = "server.pid"
 
 
 class SparkUnavailable(Exception):
@@ -58,6 +59,7 @@ class SparkServer:
     def _start(self) -> None:
         home = _spark_home()
         self.home.mkdir(parents=True, exist_ok=True)
+        self._kill_leftover()
         self._port = _free_port()
         started = time.monotonic()
         with (self.home / "server.log").open("ab") as log:
@@ -65,8 +67,21 @@ class SparkServer:
                 _command(home, self.home, self._port), cwd=self.home, env=_environment(home),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
+        (self.home / _PID_FILE).write_text(str(self._process.pid))
         self._wait_listening(started)
         self.startup_seconds = time.monotonic() - started
+
+    def _kill_leftover(self) -> None:
+        """Kill a server a crashed workspace left running (it would hold the metastore's lock).
+
+        Only a group whose leader still works in this workspace's Spark directory is killed (Linux /proc).
+        """
+        try:
+            pid = int((self.home / _PID_FILE).read_text())
+            if Path(f"/proc/{pid}/cwd").resolve() == self.home.resolve():
+                os.killpg(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            return
 
     def _wait_listening(self, started: float) -> None:
         assert self._process is not None

@@ -1,5 +1,7 @@
 """A tiny client of the local workspace's API for the task process (standard library only).
 
+urllib is imported on first call: it costs ~20 ms, which every task would pay at start-up otherwise.
+
 It reads `DATABRICKS_HOST` and the task's own `DATABRICKS_TOKEN` from the environment; errors become
 exceptions carrying Databricks' `error_code` and message.
 """
@@ -8,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.error
 
 __all__ = ["WorkspaceError", "call"]
 
@@ -27,6 +29,9 @@ class WorkspaceError(Exception):
 def call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """One request to `/api/<path>` (or to `path` if it starts with "/"): GET sends `body` as the query
     string, other methods as JSON."""
+    import urllib.parse
+    import urllib.request
+
     url = os.environ["DATABRICKS_HOST"].rstrip("/") + ("" if path.startswith("/") else "/api/") + path
     data = None
     if method == "GET" and body:
@@ -40,7 +45,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str
         with urllib.request.urlopen(request, timeout=60) as response:
             answer: dict[str, Any] = json.loads(response.read() or b"{}")
             return answer
-    except urllib.error.HTTPError as exc:
+    except urllib.request.HTTPError as exc:
         raise _error(exc) from None
 
 

@@ -1,22 +1,23 @@
 """`dbutils.fs` over the local DBFS root (`DATABRICKS_LOCAL_DBFS_ROOT`, in the workspace's data dir).
 
 `dbfs:/x`, `/x`, `/dbfs/x` and `/Volumes/…` all name files under the root; `file:/x` is this machine's
-`/x`. Other schemes (s3:, abfss:…) and mounts are not emulated and raise.
+`/x`. Other schemes (s3:, abfss:…) and mounts are not emulated and raise. pathlib and shutil are
+imported on use, to keep every task's start-up light.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import shutil
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["FileInfo", "FileSystem", "local_path"]
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """One entry of `dbutils.fs.ls`: directories have a trailing "/" in path and name."""
 
     path: str
@@ -27,6 +28,8 @@ class FileInfo:
 
 def local_path(path: str) -> tuple[Path, str]:
     """The local file behind a DBFS path, and the path as `dbfs:/…` (or `file:/…`) for display."""
+    from pathlib import Path
+
     if path.startswith("file:"):
         local = posixpath.normpath("/" + path[5:].lstrip("/"))
         return Path(local), "file:" + local
@@ -71,6 +74,8 @@ class FileSystem:
             return handle.read(maxBytes).decode("utf-8", errors="replace")
 
     def cp(self, from_: str, to: str, recurse: bool = False) -> bool:
+        import shutil
+
         source, shown = _existing(from_)
         target = _target(source, local_path(to)[0])
         if source.is_dir():
@@ -82,6 +87,8 @@ class FileSystem:
         return True
 
     def mv(self, from_: str, to: str, recurse: bool = False) -> bool:
+        import shutil
+
         source, shown = _existing(from_)
         if source.is_dir() and not recurse:
             raise IsADirectoryError(f"{shown} is a directory: pass recurse=True to move it")
@@ -89,6 +96,8 @@ class FileSystem:
         return True
 
     def rm(self, dir: str, recurse: bool = False) -> bool:
+        import shutil
+
         local, shown = local_path(dir)
         if not local.exists():
             return False

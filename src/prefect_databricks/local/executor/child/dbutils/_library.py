@@ -9,9 +9,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import shlex
-import shutil
-import subprocess
 import sys
 
 __all__ = ["pip_magic"]
@@ -21,6 +18,9 @@ _TARGET = ".pip-packages"
 
 def pip_magic(line: str) -> None:
     """Run a `%pip install …` line; other pip commands raise, as nothing else is notebook-scoped."""
+    import shlex
+    import subprocess
+
     words = shlex.split(line)[1:]
     if not words or words[0] != "install":
         raise NotImplementedError(f"{line.strip()!r}: the local workspace runs only `%pip install`")
@@ -35,6 +35,8 @@ def pip_magic(line: str) -> None:
 
 
 def _install_command() -> list[str]:
+    import shutil
+
     if importlib.util.find_spec("pip") is not None:
         return [sys.executable, "-m", "pip", "install"]
     uv = shutil.which("uv")

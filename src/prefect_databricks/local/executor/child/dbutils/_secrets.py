@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import base64
 import builtins
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import _api, _redact
 
 __all__ = ["SecretMetadata", "SecretScope", "Secrets"]
 
 
-@dataclass(frozen=True)
-class SecretMetadata:
+class SecretMetadata(NamedTuple):
     """One key of a scope (as `dbutils.secrets.list` gives it)."""
 
     key: str
 
 
-@dataclass(frozen=True)
-class SecretScope:
+class SecretScope(NamedTuple):
     """One scope (as `dbutils.secrets.listScopes` gives it)."""
 
     name: str
