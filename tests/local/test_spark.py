@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,18 +111,34 @@ def test_python_files_get_the_workspace_session_and_cluster_spark_conf(
     assert nb_out.notebook_output.result == "3"
 
 
-def test_tables_survive_a_workspace_restart(tmp_path: Path) -> None:
+_SERVE = (
+    "import json, sys, threading\nfrom prefect_databricks.local import LocalWorkspace\n"
+    "ws = LocalWorkspace(sys.argv[1]).start()\n"
+    "print(json.dumps({'host': ws.host, 'token': ws.token}), flush=True)\nthreading.Event().wait()\n"
+)
+
+
+def test_tables_survive_a_killed_workspace_and_its_server_dies_with_it(tmp_path: Path) -> None:
+    """The first workspace process is SIGKILLed: its Spark server must not outlive it, the table must."""
     source = 'spark.sql("CREATE TABLE kept (n INT)")\nspark.sql("INSERT INTO kept VALUES (7)")\n'
     check = "dbutils.notebook.exit(str(spark.table('default.kept').first()[0]))\n"
-    with LocalWorkspace(tmp_path) as ws:
-        assert submit_notebook(WorkspaceClient(host=ws.host, token=ws.token), source).error is None
-        started = _spark_start(ws)
-    with LocalWorkspace(tmp_path) as ws:
-        again = submit_notebook(WorkspaceClient(host=ws.host, token=ws.token), check)
+    command = [sys.executable, "-c", _SERVE, str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        ws = json.loads(process.stdout.readline())
+        assert submit_notebook(WorkspaceClient(host=ws["host"], token=ws["token"]), source).error is None
+        auth = {"Authorization": f"Bearer {ws['token']}"}
+        answer = httpx.post(f"{ws['host']}/local-api/spark", headers=auth)
+        assert answer.json()["startup_seconds"] > 0
+    finally:
+        process.kill()
+        process.wait()
+    server = int((tmp_path / "spark" / "server.pid").read_text())
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{server}").exists(), "the Spark server outlived its workspace"
+    with LocalWorkspace(tmp_path) as restarted:
+        again = submit_notebook(WorkspaceClient(host=restarted.host, token=restarted.token), check)
         assert again.notebook_output.result == "7"
-    assert started > 0
-
-
-def _spark_start(ws: LocalWorkspace) -> float:
-    answer = httpx.post(f"{ws.host}/local-api/spark", headers={"Authorization": f"Bearer {ws.token}"}).json()
-    return float(answer["startup_seconds"])

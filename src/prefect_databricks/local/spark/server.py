@@ -9,8 +9,10 @@ the local workspace does not download from, so `USING DELTA` fails with Spark's 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -24,6 +26,7 @@ INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
 _CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 _PID_FILE = "server.pid"
+_PR_SET_PDEATHSIG = 1
 
 
 class SparkUnavailable(Exception):
@@ -39,6 +42,7 @@ class SparkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._port = 0
+        self._stopped = threading.Event()
 
     def remote(self) -> str:
         """The server's URL, starting it (and waiting until it listens) if it is not running."""
@@ -55,6 +59,7 @@ class SparkServer:
                     os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
             self._process = None
+            self._stopped.set()
 
     def _start(self) -> None:
         home = _spark_home()
@@ -62,14 +67,37 @@ class SparkServer:
         self._kill_leftover()
         self._port = _free_port()
         started = time.monotonic()
-        with (self.home / "server.log").open("ab") as log:
-            self._process = subprocess.Popen(
-                _command(home, self.home, self._port), cwd=self.home, env=_environment(home),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+        self._process = self._spawn_kept(_command(home, self.home, self._port), _environment(home))
         (self.home / _PID_FILE).write_text(str(self._process.pid))
         self._wait_listening(started)
         self.startup_seconds = time.monotonic() - started
+
+    def _spawn_kept(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start the server from a thread that lives until `stop`, the server dying with it (Linux).
+
+        The parent-death signal fires when the starting thread ends, so a workspace process that is
+        killed (even with SIGKILL) takes its server down instead of leaving a JVM behind.
+        """
+        self._stopped = threading.Event()
+        started: queue.Queue[subprocess.Popen[bytes] | BaseException] = queue.Queue()
+
+        def keep() -> None:
+            try:
+                with (self.home / "server.log").open("ab") as log:
+                    started.put(subprocess.Popen(
+                        command, cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+                    ))
+            except BaseException as exc:
+                started.put(exc)
+                return
+            self._stopped.wait()
+
+        threading.Thread(target=keep, name="spark-server", daemon=True).start()
+        process = started.get()
+        if isinstance(process, BaseException):
+            raise SparkUnavailable(f"The Spark Connect server could not start: {process}")
+        return process
 
     def _kill_leftover(self) -> None:
         """Kill a server a crashed workspace left running (it would hold the metastore's lock).
@@ -92,6 +120,12 @@ class SparkServer:
                 return
             time.sleep(0.1)
         raise SparkUnavailable(f"The Spark Connect server did not listen within {_START_TIMEOUT:.0f} s")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGKILL when the starting thread ends (elsewhere: no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _spark_home() -> Path:
