@@ -111,10 +111,10 @@ def test_an_unreachable_workspace_is_one_error_line(invoke: Invoke) -> None:
 def test_a_task_kind_the_local_workspace_cannot_run_fails_with_a_clear_message(
     invoke: Invoke, make_job: MakeJob, run_now: RunNow
 ) -> None:
-    sql = {"task_key": "q", "sql_task": {"warehouse_id": "w1", "query": {"query_id": "abc"}}}
-    job_id, _ = make_job(sql)
+    dbt = {"task_key": "q", "dbt_task": {"commands": ["dbt run"]}}
+    job_id, _ = make_job(dbt)
     result = invoke("runs", "watch", str(run_now(job_id)), "--interval", "0.1", "--json")
     assert result.exit_code == 1
     message = json_of(result.stdout)["tasks"][0]["state"]["state_message"]
-    expected = "The local workspace cannot run sql_task tasks (task 'q'); it runs only notebook_task"
+    expected = "The local workspace cannot run dbt_task tasks (task 'q'); it runs only notebook_task"
     assert message.startswith(expected)

@@ -165,16 +165,16 @@ def test_missing_widget_and_oversized_task_value_fail_clearly(tmp_path: Path) ->
     assert big.error == "ValueError: Task value 'big' is larger than 48 KiB as JSON"
 
 
-def test_sql_cell_fails_after_earlier_cells_ran(tmp_path: Path) -> None:
+def test_scala_cell_fails_after_earlier_cells_ran(tmp_path: Path) -> None:
     source = (
         b"# Databricks notebook source\ndbutils.jobs.taskValues.set('before', True)\n\n"
-        b"# COMMAND ----------\n\n# MAGIC %sql\n# MAGIC SELECT 1\n"
+        b"# COMMAND ----------\n\n# MAGIC %scala\n# MAGIC val x = 1\n"
     )
-    outcome = _run(_notebook("/sql"), _ctx(tmp_path, {"/sql": source}))
+    outcome = _run(_notebook("/scala"), _ctx(tmp_path, {"/scala": source}))
     assert not outcome.success
     assert outcome.error == (
-        "NotImplementedError: Cell 2 of /sql is a %sql cell: the local workspace runs only Python cells "
-        "(markdown cells are skipped)"
+        "NotImplementedError: Cell 2 of /scala is a %scala cell: the local workspace runs Python, %sql, "
+        "%pip and %run cells (markdown cells are skipped)"
     )
     assert outcome.task_values == {"before": True}
 
@@ -294,7 +294,7 @@ def test_finished_task_leaves_no_stragglers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["sql_task", "dbt_task", "pipeline_task", "spark_jar_task", "spark_submit_task", "dashboard_task"],
+    ["dbt_task", "pipeline_task", "spark_jar_task", "spark_submit_task", "dashboard_task"],
 )
 def test_unsupported_kinds_are_refused(tmp_path: Path, kind: str) -> None:
     with pytest.raises(UnsupportedTask) as refused:
@@ -425,3 +425,21 @@ def test_start_is_fast(tmp_path: Path) -> None:
     assert spawned < 0.1
     assert _wait(process).success
     assert time.monotonic() - started < 1.0
+
+
+def test_spark_without_the_extra_fails_with_the_install_hint(tmp_path: Path) -> None:
+    """A finder that hides pyspark (as a base install has none) stands in for a missing extra."""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import sys\nclass Hide:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'pyspark':\n            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Hide())\n"
+    )
+    objects = {"/nb": b"spark.range(1).count()\n", "/file.py": b"import pyspark\n"}
+    ctx = _ctx(tmp_path / "a", objects, env={"PYTHONPATH": str(hide)})
+    notebook = _run(_notebook("/nb"), ctx)
+    file = _run({"task_key": "f", "spark_python_task": {"python_file": "/file.py"}},
+                _ctx(tmp_path / "b", objects, env={"PYTHONPATH": str(hide)}))
+    hint = "pip install 'prefect-databricks[spark]'"
+    assert hint in (notebook.error or "") and hint in (file.error or "")

@@ -70,6 +70,7 @@ def build_app(ws: Workspace) -> ASGIApp:
         finally:
             scheduler.cancel()
             await asyncio.gather(scheduler, return_exceptions=True)
+            surface.spark.stop()
 
     app.router.lifespan_context = lifespan
     return count_requests(with_faults(app, surface.faults), surface.counter)

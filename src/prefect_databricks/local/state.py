@@ -88,6 +88,10 @@ class Workspace:
         """Where the task runs of a job run keep their working directories."""
         return Path(self.config.data_dir) / "runs" / str(run_id)
 
+    def dbfs_root(self) -> Path:
+        """The local DBFS root: `dbfs:/…`, `/dbfs/…` and `/Volumes/…` paths of task processes live here."""
+        return Path(self.config.data_dir) / "dbfs"
+
     def run_page_url(self, job_id: int | None, run_id: int) -> str:
         """The page of a run, served by this workspace (`#job/<job>/run/<run>` as on Databricks)."""
         job = f"job/{job_id}/" if job_id is not None else "job/"

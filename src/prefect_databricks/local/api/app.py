@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDenied, Unauthenticated
+from ..spark.server import SparkServer
 from ..state import Workspace
 from .counter import RequestCounter
 from .faults import FaultSwitch, parse_spec
@@ -34,15 +35,17 @@ _log = logging.getLogger("prefect_databricks.local")
 
 @dataclass
 class Surface:
-    """What the HTTP layer keeps beside the workspace: the request counter and the fault switch."""
+    """What the HTTP layer keeps beside the workspace: request counter, fault switch, Spark server."""
 
     counter: RequestCounter
     faults: FaultSwitch
+    spark: SparkServer
 
     @classmethod
     def of(cls, ws: Workspace) -> Surface:
         """A new surface for `ws`, faults as its settings give them."""
-        return cls(RequestCounter(), FaultSwitch(parse_spec(ws.config.faults) if ws.config.faults else None))
+        faults = FaultSwitch(parse_spec(ws.config.faults) if ws.config.faults else None)
+        return cls(RequestCounter(), faults, SparkServer(ws.config.data_dir))
 
 
 @dataclass

@@ -3,18 +3,22 @@
 Token-authenticated like the API; never faulted. `POST /local-api/reset` forgets every job, run, output
 and workspace object (the token and workspace id stay); `GET|POST /local-api/faults` reads or sets the
 fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off); `GET /local-api/requests`
-and `POST /local-api/requests/reset` read and clear the per-endpoint request counts.
+and `POST /local-api/requests/reset` read and clear the per-endpoint request counts; `POST /local-api/spark`
+starts the workspace's Spark Connect server if needed and answers its `sc://` URL (tasks call it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidParameterValue
+import anyio
+
+from ..errors import InvalidParameterValue, InvalidState
+from ..spark.server import SparkUnavailable
 from .app import Call
 from .faults import FaultSwitch, parse_spec
 
-__all__ = ["get_faults", "read_requests", "reset", "reset_requests", "set_faults"]
+__all__ = ["get_faults", "read_requests", "reset", "reset_requests", "set_faults", "spark_remote"]
 
 
 def _faults(switch: FaultSwitch) -> dict[str, Any]:
@@ -55,3 +59,12 @@ async def reset_requests(call: Call) -> dict[str, object]:
     """Start counting again from zero."""
     call.surface.counter.by_endpoint.clear()
     return {}
+
+
+async def spark_remote(call: Call) -> dict[str, object]:
+    """The Spark Connect URL (started on first call) and how long the server took to start."""
+    try:
+        remote = await anyio.to_thread.run_sync(call.surface.spark.remote)
+    except SparkUnavailable as exc:
+        raise InvalidState(str(exc)) from None
+    return {"remote": remote, "startup_seconds": call.surface.spark.startup_seconds}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from ..ui import pages
-from . import control, files, jobs, oidc, runs
+from . import control, files, jobs, oidc, runs, secrets
 from .app import api
 from .app import control as local_api
 
@@ -49,6 +49,14 @@ ROUTES: list[BaseRoute] = [
     *api("GET", "workspace/list", files.list_, versions=_V20),
     *api("GET", "workspace/get-status", files.get_status, versions=_V20),
     *api("POST", "workspace/delete", files.delete, versions=_V20),
+    # Secrets API
+    *api("POST", "secrets/scopes/create", secrets.create_scope, versions=_V20),
+    *api("GET", "secrets/scopes/list", secrets.list_scopes, versions=_V20),
+    *api("POST", "secrets/scopes/delete", secrets.delete_scope, versions=_V20),
+    *api("POST", "secrets/put", secrets.put, versions=_V20),
+    *api("GET", "secrets/list", secrets.list_, versions=_V20),
+    *api("POST", "secrets/delete", secrets.delete, versions=_V20),
+    *api("GET", "secrets/get", secrets.get, versions=_V20),
     # OAuth: host metadata, OIDC discovery, client-credentials tokens
     Route("/.well-known/databricks-config", oidc.host_metadata, methods=["GET"]),
     Route("/oidc/.well-known/oauth-authorization-server", oidc.discovery, methods=["GET"]),
@@ -59,6 +67,7 @@ ROUTES: list[BaseRoute] = [
     local_api("POST", "faults", control.set_faults),
     local_api("GET", "requests", control.read_requests),
     local_api("POST", "requests/reset", control.reset_requests),
+    local_api("POST", "spark", control.spark_remote),
     # Run pages
     Route("/", pages.shell, methods=["GET"]),
     Route("/ui", pages.to_jobs, methods=["GET"]),

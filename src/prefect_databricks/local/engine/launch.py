@@ -16,7 +16,7 @@ from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
 from ..files.service import read_workspace_object
 from ..runs.bookkeeping import run_local, task_local
 from ..runs.references import reference_names, resolve
-from ..state import Workspace
+from ..state import LOCAL_USER, Workspace
 
 __all__ = [
     "kill_leftover", "launch", "output_doc", "resolved_names",
@@ -72,6 +72,8 @@ def output_doc(outcome: TaskOutcome) -> dict[str, Any]:
     doc: dict[str, Any] = {"logs": outcome.logs, "logs_truncated": outcome.logs_truncated}
     if outcome.notebook_result is not None:
         doc["notebook_output"] = {"result": outcome.notebook_result, "truncated": outcome.truncated}
+    if outcome.sql_output is not None:
+        doc["sql_output"] = outcome.sql_output
     if outcome.error is not None:
         doc["error"] = outcome.error
     if outcome.error_trace is not None:
@@ -98,12 +100,25 @@ def _inputs(
                          **job_params}, names)
         args = resolve(legacy.get("python_params") or wheel.get("parameters", []), names)
         return named, args, {"python_wheel_task": {"named_parameters": named, "parameters": args}}
+    if "sql_task" in entry:
+        params = resolve({**entry["sql_task"].get("parameters", {}), **job_params}, names)
+        return params, [], {"sql_task": {"parameters": params}}
     return resolve(job_params, names), [], {}
 
 
+_TASK_TOKEN_TTL = 7 * 24 * 3600
+
+
 def _env(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    """What a task process is told: where the workspace is, a token of its own, ids and the DBFS root.
+
+    The token (for `dbutils.secrets` and `dbutils.notebook.run`) goes only in the environment, which
+    `/proc` shows to the same user only, never in argv or a file.
+    """
     return {
         "DATABRICKS_HOST": ws.config.host,
+        "DATABRICKS_TOKEN": ws.issue_oauth_token(LOCAL_USER, _TASK_TOKEN_TTL),
+        "DATABRICKS_LOCAL_DBFS_ROOT": str(ws.dbfs_root()),
         "DATABRICKS_JOB_ID": str(run.get("job_id")),
         "DATABRICKS_JOB_RUN_ID": str(run["run_id"]),
         "DATABRICKS_TASK_RUN_ID": str(entry["run_id"]),

@@ -1,14 +1,18 @@
-"""Runs one task of a local job run as a local process: notebooks, Python files, wheel entry points.
+"""Runs one task of a local job run as a local process: notebooks, Python files, wheels, SQL files.
 
 The scheduler resolves parameters (widgets for notebooks, argv for files and wheels), calls
 ``start_task`` and polls the returned ``TaskProcess``; kinds that cannot run here raise
 ``UnsupportedTask``. Nothing here imports the rest of prefect_databricks, and the child process
 imports only the standard library (plus the task's own code).
 
-Not emulated: ``dbutils.fs``/``secrets``/``notebook.run``; ``%sql``, ``%scala``, ``%r``, ``%sh``,
-``%pip`` and ``%run`` cells (the task fails at that cell); Git sources and remote URIs (dbfs:, s3:…);
+Notebooks get ``dbutils`` (widgets, notebook.exit/run, jobs.taskValues, fs over the local DBFS root,
+secrets read from the workspace and redacted in outputs), ``%run`` (inlined here) and ``%pip install``
+(into the task run's own directory). Not emulated: ``%scala``, ``%r`` and ``%sh`` cells (the task fails
+at that cell); Git sources and remote URIs (s3:…);
 libraries other than ``whl`` (the local environment must provide them); cell outputs in exports.
-``spark`` exists in notebooks only when pyspark is installed (a local session, built on first use).
+``spark`` (notebooks), ``%sql`` cells and ``sql_task`` files use a Spark Connect session to the
+workspace's one server (the spark extra), opened on first use; Python files get it from
+``SparkSession.builder``. Without the extra they fail with the install hint.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .includes import notebook_cells
 from .model import TaskContext, UnsupportedTask
-from .notebook import parse_notebook, runner_cells
 from .sources import library_paths, read_source, source_file
 
 __all__ = ["RUNNABLE_KINDS", "SCHEDULER_KINDS", "Launch", "prepare", "task_kind"]
@@ -22,11 +22,13 @@ SCHEDULER_KINDS = frozenset({"condition_task", "for_each_task", "run_job_task"})
 
 @dataclass
 class Launch:
-    """What to start: the runner spec, whether it is a notebook, and extra sys.path entries."""
+    """What to start: the runner spec, whether it is a notebook, extra sys.path entries, and for SQL
+    tasks the `sql_output` runs/get-output shows."""
 
     spec: dict[str, Any]
     notebook: bool = False
     python_path: list[str] = field(default_factory=list)
+    sql_output: dict[str, Any] | None = None
 
 
 def task_kind(task: dict[str, Any]) -> str | None:
@@ -49,7 +51,8 @@ def prepare(task: dict[str, Any], ctx: TaskContext) -> Launch:
         )
     launch = RUNNABLE_KINDS[kind](settings, ctx)
     launch.python_path = library_paths(task, ctx)
-    launch.spec.update(task_key=ctx.task_key, parameters=ctx.parameters, task_values=ctx.task_values)
+    launch.spec.update(task_key=ctx.task_key, parameters=ctx.parameters, task_values=ctx.task_values,
+                       spark_conf=dict((task.get("new_cluster") or {}).get("spark_conf") or {}))
     return launch
 
 
@@ -67,8 +70,7 @@ def _refusal(kind: str | None, task_key: str) -> str:
 
 def _notebook(settings: dict[str, Any], ctx: TaskContext) -> Launch:
     path = _required(settings, "notebook_task", "notebook_path")
-    content, _local = read_source(path, ctx, "notebook_task.notebook_path")
-    cells = runner_cells(parse_notebook(content))
+    cells = notebook_cells(path, ctx)
     return Launch({"kind": "notebook", "path": path, "cells": cells}, notebook=True)
 
 
@@ -83,6 +85,27 @@ def _wheel(settings: dict[str, Any], ctx: TaskContext) -> Launch:
     entry_point = _required(settings, "python_wheel_task", "entry_point")
     spec = {"kind": "entry_point", "package": package, "entry_point": entry_point, "argv": _wheel_argv(ctx)}
     return Launch(spec)
+
+
+def _sql(settings: dict[str, Any], ctx: TaskContext) -> Launch:
+    """A `sql_task` whose `file` is run by Spark SQL; saved queries, dashboards and alerts are refused."""
+    warehouse = _required(settings, "sql_task", "warehouse_id")
+    file = settings.get("file")
+    if not isinstance(file, dict):
+        other = next((key for key in ("query", "dashboard", "alert") if key in settings), "file")
+        raise UnsupportedTask(
+            f"sql_task.{other} of task {ctx.task_key!r}: the local workspace runs only sql_task.file "
+            "(a workspace or local .sql file); it has no saved queries, dashboards or alerts"
+        )
+    if (file.get("source") or "WORKSPACE") != "WORKSPACE":
+        raise UnsupportedTask(f"sql_task.file of task {ctx.task_key!r}: only WORKSPACE sources are read")
+    path = _required(file, "sql_task.file", "path")
+    query = read_source(path, ctx, "sql_task.file.path")[0].decode("utf-8-sig")
+    spec = {"kind": "sql", "query": query}
+    statements = [{"lookup_key": f"{ctx.task_key}-{index}"} for index in range(max(1, query.count(";")))]
+    output = {"query_output": {"query_text": query, "warehouse_id": warehouse, "endpoint_id": warehouse,
+                               "sql_statements": statements}}
+    return Launch(spec, sql_output=output)
 
 
 def _wheel_argv(ctx: TaskContext) -> list[str]:
@@ -102,4 +125,5 @@ RUNNABLE_KINDS: dict[str, Callable[[dict[str, Any], TaskContext], Launch]] = {
     "notebook_task": _notebook,
     "spark_python_task": _python_file,
     "python_wheel_task": _wheel,
+    "sql_task": _sql,
 }

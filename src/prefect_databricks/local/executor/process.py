@@ -32,6 +32,7 @@ class LocalTaskProcess:
     def __init__(self, launch: Launch, ctx: TaskContext, *, output_limit: int) -> None:
         self.workdir = ctx.workdir
         self._notebook = launch.notebook
+        self._sql_output = launch.sql_output
         self._limit = output_limit
         self._killed = False
         self._outcome: TaskOutcome | None = None
@@ -56,6 +57,7 @@ class LocalTaskProcess:
             limit=self._limit,
             killed=self._killed,
         )
+        self._outcome.sql_output = self._sql_output
         return self._outcome
 
     def kill(self) -> None:

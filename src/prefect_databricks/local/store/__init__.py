@@ -1,4 +1,4 @@
-"""SQLite persistence of the local workspace: jobs, runs, outputs, workspace objects, settings.
+"""SQLite persistence of the local workspace: jobs, runs, outputs, workspace objects, secrets, settings.
 
 Only this package holds SQL: each row class names its queries (`base` has the connection and transactions).
 """
@@ -9,9 +9,10 @@ from .base import Cursor
 from .jobs import JobRows
 from .objects import ObjectRows
 from .runs import RunRows
+from .secrets import SecretRows
 
 __all__ = ["Cursor", "Store"]
 
 
-class Store(JobRows, RunRows, ObjectRows):
+class Store(JobRows, RunRows, ObjectRows, SecretRows):
     """One SQLite database; every method is a short transaction safe to call from any thread."""

@@ -8,6 +8,7 @@ is sent, so a `kill -9` loses nothing.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import threading
@@ -39,8 +40,15 @@ CREATE TABLE IF NOT EXISTS permissions (job_id INTEGER PRIMARY KEY, doc TEXT NOT
 CREATE TABLE IF NOT EXISTS objects (
     path TEXT PRIMARY KEY, object_id INTEGER NOT NULL, object_type TEXT NOT NULL,
     language TEXT, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, content BLOB);
+CREATE TABLE IF NOT EXISTS secret_scopes (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (
+    scope TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key));
 """
-_TABLES = ("jobs", "runs", "task_runs", "outputs", "idempotency", "permissions", "objects")
+_TABLES = (
+    "jobs", "runs", "task_runs", "outputs", "idempotency", "permissions", "objects", "secrets",
+    "secret_scopes",
+)
 
 
 class StoreBase:
@@ -48,6 +56,7 @@ class StoreBase:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -114,7 +123,16 @@ class StoreBase:
         return docs[::-1] if backwards else docs
 
     def reset(self) -> None:
-        """Forget every job, run, output and object (kept: token and settings)."""
+        """Forget every job, run, output, object and secret (kept: token and settings)."""
         with self.transaction() as db:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
+
+
+def _owner_only(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds the token and secrets).
+
+    SQLite gives its `-wal` and `-shm` files the database file's mode, so they are covered too.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)

@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import dbruntime
 import dbutils as shim
 
 __all__ = ["main"]
@@ -24,9 +25,13 @@ def main() -> int:
     """Run the task described by the spec file in argv[1]; the exit code is 0 only on success."""
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
-    shim.configure(spec.get("parameters", {}), spec["task_key"], spec.get("task_values", {}))
+    shim.install_redaction()
+    notebook_path = spec["path"] if spec["kind"] == "notebook" else ""
+    shim.configure(spec.get("parameters", {}), spec["task_key"], spec.get("task_values", {}), notebook_path)
+    dbruntime.configure_spark(spec.get("spark_conf", {}))
     record: dict[str, Any] = {"exit": None, "error": None, "error_trace": None}
     code = _run_recording(spec, record)
+    record = {key: shim.redact(value) if isinstance(value, str) else value for key, value in record.items()}
     record["task_values"] = shim.recorded_task_values()
     _write_result(spec["result_path"], record)
     return code
@@ -87,6 +92,7 @@ def _main_module(path: str, search_dir: str) -> dict[str, Any]:
 
 
 def _run_file(spec: dict[str, Any]) -> None:
+    dbruntime.connect_on_import()
     path = spec["path"]
     sys.argv = [path, *spec.get("argv", [])]
     namespace = _main_module(path, os.path.dirname(path))
@@ -100,20 +106,31 @@ def _run_notebook(spec: dict[str, Any]) -> None:
     sys.argv = [name]
     namespace = _main_module(name, os.getcwd())
     namespace.update(_notebook_globals())
-    _register_source(name, cells)
+    for path in dict.fromkeys(cell.get("path", name) for cell in cells):
+        _register_source(path, [cell for cell in cells if cell.get("path", name) == path])
     for number, cell in enumerate(cells, start=1):
-        if cell["language"] != "python":
-            raise NotImplementedError(
-                f"Cell {number} of {name} is a %{cell['language']} cell: the local workspace runs only "
-                "Python cells (markdown cells are skipped)"
-            )
-        source = "\n" * (cell["line"] - 1) + cell["source"]
-        exec(compile(source, name, "exec", dont_inherit=True), namespace)
+        _run_cell(number, cell, cell.get("path", name), namespace)
+
+
+def _run_cell(number: int, cell: dict[str, Any], path: str, namespace: dict[str, Any]) -> None:
+    """Run one cell: Python in the notebook's namespace, or one of the magics the workspace runs."""
+    language = cell["language"]
+    if language == "pip":
+        shim.pip_magic(cell["source"])
+        return
+    if language == "sql":
+        namespace["_sqldf"] = dbruntime.run_sql(cell["source"].split("\n", 1)[-1])
+        return
+    if language != "python":
+        raise NotImplementedError(
+            f"Cell {number} of {path} is a %{language} cell: the local workspace runs Python, %sql, "
+            "%pip and %run cells (markdown cells are skipped)"
+        )
+    source = "\n" * (cell["line"] - 1) + cell["source"]
+    exec(compile(source, path, "exec", dont_inherit=True), namespace)
 
 
 def _notebook_globals() -> dict[str, Any]:
-    import dbruntime
-
     namespace: dict[str, Any] = dbruntime.UserNamespaceInitializer.getOrCreate().get_namespace_globals()
     return namespace
 
@@ -130,6 +147,7 @@ def _register_source(name: str, cells: list[dict[str, Any]]) -> None:
 
 
 def _run_entry_point(spec: dict[str, Any]) -> None:
+    dbruntime.connect_on_import()
     sys.argv = [spec["entry_point"], *spec.get("argv", [])]
     sys.path[0] = os.getcwd()
     result = _resolve_entry_point(spec["package"], spec["entry_point"])()
@@ -165,7 +183,12 @@ def _package_function(package: str, name: str) -> Callable[[], Any]:
     return function
 
 
+def _run_sql(spec: dict[str, Any]) -> None:
+    dbruntime.run_sql(spec["query"], spec.get("parameters", {}))
+
+
 _KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "sql": _run_sql,
     "notebook": _run_notebook,
     "file": _run_file,
     "entry_point": _run_entry_point,

@@ -1,0 +1,1 @@
+"""The Secrets API: scopes and secrets in the store, read back by task processes through `secrets/get`."""

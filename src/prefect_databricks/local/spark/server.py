@@ -1,0 +1,167 @@
+"""The workspace's Spark Connect server: pyspark's own `spark-submit` of `SparkConnectServer`, on loopback.
+
+Started at most once (the first `spark` use of any task), stopped with the workspace. The driver, its
+block manager and the gRPC endpoint are pinned to 127.0.0.1 (`SPARK_LOCAL_IP`, `spark.driver.*`,
+`spark.connect.grpc.binding.address`). Tables default to parquet: Delta's jars come from Maven, which
+the local workspace does not download from, so `USING DELTA` fails with Spark's own error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import os
+import queue
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["INSTALL_HINT", "SparkServer", "SparkUnavailable"]
+
+INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
+_START_TIMEOUT = 180.0
+_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+_PID_FILE = "server.pid"
+_PR_SET_PDEATHSIG = 1
+
+
+class SparkUnavailable(Exception):
+    """Spark cannot run here: the extra is not installed, Java is missing, or the server died."""
+
+
+class SparkServer:
+    """Starts the server on first `remote()` and answers its `sc://` URL; `stop` ends its process group."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.home = Path(data_dir) / "spark"
+        self.startup_seconds: float | None = None
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._port = 0
+        self._stopped = threading.Event()
+
+    def remote(self) -> str:
+        """The server's URL, starting it (and waiting until it listens) if it is not running."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            return f"sc://127.0.0.1:{self._port}"
+
+    def stop(self) -> None:
+        """Kill the server's process group (the JVM and its launcher)."""
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+            self._process = None
+            self._stopped.set()
+
+    def _start(self) -> None:
+        home = _spark_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._kill_leftover()
+        self._port = _free_port()
+        started = time.monotonic()
+        self._process = self._spawn_kept(_command(home, self.home, self._port), _environment(home))
+        (self.home / _PID_FILE).write_text(str(self._process.pid))
+        self._wait_listening(started)
+        self.startup_seconds = time.monotonic() - started
+
+    def _spawn_kept(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start the server from a thread that lives until `stop`, the server dying with it (Linux).
+
+        The parent-death signal fires when the starting thread ends, so a workspace process that is
+        killed (even with SIGKILL) takes its server down instead of leaving a JVM behind.
+        """
+        self._stopped = threading.Event()
+        started: queue.Queue[subprocess.Popen[bytes] | BaseException] = queue.Queue()
+
+        def keep() -> None:
+            try:
+                with (self.home / "server.log").open("ab") as log:
+                    started.put(subprocess.Popen(
+                        command, cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+                    ))
+            except BaseException as exc:
+                started.put(exc)
+                return
+            self._stopped.wait()
+
+        threading.Thread(target=keep, name="spark-server", daemon=True).start()
+        process = started.get()
+        if isinstance(process, BaseException):
+            raise SparkUnavailable(f"The Spark Connect server could not start: {process}")
+        return process
+
+    def _kill_leftover(self) -> None:
+        """Kill a server a crashed workspace left running (it would hold the metastore's lock).
+
+        Only a group whose leader still works in this workspace's Spark directory is killed (Linux /proc).
+        """
+        try:
+            pid = int((self.home / _PID_FILE).read_text())
+            if Path(f"/proc/{pid}/cwd").resolve() == self.home.resolve():
+                os.killpg(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            return
+
+    def _wait_listening(self, started: float) -> None:
+        assert self._process is not None
+        while time.monotonic() - started < _START_TIMEOUT:
+            if self._process.poll() is not None:
+                raise SparkUnavailable(f"The Spark Connect server exited; see {self.home / 'server.log'}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self._port), 0.2):
+                return
+            time.sleep(0.1)
+        raise SparkUnavailable(f"The Spark Connect server did not listen within {_START_TIMEOUT:.0f} s")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGKILL when the starting thread ends (elsewhere: no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _spark_home() -> Path:
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or spec.origin is None or importlib.util.find_spec("grpc") is None:
+        raise SparkUnavailable(f"`spark` needs the spark extra: {INSTALL_HINT}")
+    return Path(spec.origin).parent
+
+
+def _command(spark_home: Path, home: Path, port: int) -> list[str]:
+    metastore = f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true"
+    conf = {
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.ui.enabled": "false",
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(home / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+        "spark.sql.sources.default": "parquet",
+        "spark.sql.legacy.createHiveTableByDefault": "false",
+    }
+    flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
+    return [
+        str(spark_home / "bin" / "spark-submit"), "--master", "local[2]", "--class", _CLASS, *flags,
+        "--driver-java-options", f"-Dderby.system.home={home}", "spark-internal",
+    ]
+
+
+def _environment(spark_home: Path) -> dict[str, str]:
+    return {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
