@@ -23,6 +23,7 @@ __all__ = ["finish_run", "step_run"]
 
 _FOR_EACH = ForEachDriver()
 _SKIP_MESSAGES = {
+    Result.DISABLED: "The task's run_if condition cannot be met because an upstream task is disabled.",
     Result.UPSTREAM_FAILED: "Upstream task(s) failed.",
     Result.UPSTREAM_CANCELED: "Upstream task(s) were canceled.",
     Result.EXCLUDED: "The task's run_if condition was not met.",

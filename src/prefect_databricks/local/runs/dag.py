@@ -2,7 +2,10 @@
 
 Semantics from jobs-api-2.2.md §5.5–§5.7: excluded tasks count as successful, a task whose
 dependencies are all excluded is excluded, cancellation propagates as UPSTREAM_CANCELED while
-failure-handling `run_if` values still run.
+failure-handling `run_if` values still run. Disabled parents follow Databricks' "Disabled tasks in
+Lakeflow Jobs" page: a disabled parent neither succeeds nor fails; a task whose `run_if` cannot be met
+because of disabled parents is itself DISABLED for the run (ALL_SUCCESS and ALL_FAILED with any disabled
+parent; the others when only disabled parents remain), and ALL_DONE counts a disabled parent as done.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ RUN = "RUN"
 _SUCCEEDED = {Result.SUCCESS, Result.SUCCESS_WITH_FAILURES, Result.EXCLUDED, Result.DISABLED}
 _CANCELED = {Result.CANCELED, Result.UPSTREAM_CANCELED}
 _FAILED_TASK = {Result.FAILED, Result.TIMEDOUT}
+_NEED_ALL = {"ALL_SUCCESS", "ALL_FAILED"}
+"""`run_if` values that no disabled parent can satisfy."""
 
 
 def gate(entry: Mapping[str, Any], latest: Mapping[str, Mapping[str, Any]]) -> str | Result | None:
@@ -33,9 +38,13 @@ def gate(entry: Mapping[str, Any], latest: Mapping[str, Mapping[str, Any]]) -> s
         outcomes.append(_outcome(upstream, dep.get("outcome")))
     if not outcomes:
         return RUN
-    if all(o == Result.EXCLUDED for o in outcomes):
+    run_if = entry.get("run_if") or "ALL_SUCCESS"
+    others = [o for o in outcomes if o != Result.DISABLED]
+    if len(others) < len(outcomes) and (not others or run_if in _NEED_ALL):
+        return RUN if run_if == "ALL_DONE" else Result.DISABLED
+    if len(others) == len(outcomes) and all(o == Result.EXCLUDED for o in others):
         return Result.EXCLUDED
-    return _run_if(entry.get("run_if") or "ALL_SUCCESS", outcomes)
+    return _run_if(run_if, others)
 
 
 def _outcome(upstream: Mapping[str, Any], wanted: str | None) -> Result:
