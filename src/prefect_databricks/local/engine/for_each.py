@@ -12,6 +12,7 @@ latest attempt of each input.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from ..errors import InvalidParameterValue
@@ -24,6 +25,8 @@ from .launch import resolved_names
 from .stepper import step_task_run, stop_task_run
 
 __all__ = ["ForEachDriver"]
+
+_ERROR_SAMPLES = 3
 
 
 class ForEachDriver:
@@ -139,4 +142,14 @@ def _count(entry: dict[str, Any]) -> None:
         "completed_iterations": sum(life.is_terminal for life in lives),
         "succeeded_iterations": results.count(Result.SUCCESS.value),
         "failed_iterations": sum(r is not None and r != Result.SUCCESS.value for r in results),
-    }}
+    }, "error_message_stats": _error_stats(latest)}
+
+
+def _error_stats(latest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The 3 most common messages of the latest attempts that failed, with their counts ([I]: the
+    termination category is the iteration's termination type)."""
+    failed = [i for i in latest if i["state"].get("result_state") not in (None, Result.SUCCESS.value)]
+    counts = Counter((i["state"].get("state_message", ""), i["status"].get("termination_details", {}).get("type"))
+                     for i in failed)
+    return [{"error_message": message, "count": count, "termination_category": category}
+            for (message, category), count in counts.most_common(_ERROR_SAMPLES)]

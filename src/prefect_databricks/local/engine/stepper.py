@@ -137,5 +137,6 @@ def _maybe_retry(ctx: Context, entry: dict[str, Any], placement: Placement) -> N
                            LifeCycle.WAITING_FOR_RETRY)
     interval = int(entry.get("min_retry_interval_millis") or 0)
     task_local(retry)["retry_at"] = max(entry["start_time"] + interval, ctx.now + 1)
+    task_local(retry)["first_attempt_run_id"] = task_local(entry).get("first_attempt_run_id", entry["run_id"])
     placement.place_retry(ctx, entry, retry)
     ctx.changed = True

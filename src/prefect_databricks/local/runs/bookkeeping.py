@@ -25,10 +25,12 @@ class RunBookkeeping(TypedDict, total=False):
 
 
 class TaskBookkeeping(TypedDict, total=False):
-    """A task run's: cancel flag, retry time, its process group or child run, for-each inputs."""
+    """A task run's: cancel flag, retry time and first attempt, its process group or child run, for-each
+    inputs."""
 
     cancel: bool
     retry_at: int
+    first_attempt_run_id: int
     pgid: int | None
     child_run_id: int
     ended: list[Any]

@@ -39,7 +39,7 @@ def gate(entry: Mapping[str, Any], latest: Mapping[str, Mapping[str, Any]]) -> s
     if not outcomes:
         return RUN
     run_if = entry.get("run_if") or "ALL_SUCCESS"
-    others = [o for o in outcomes if o != Result.DISABLED]
+    others: list[Result] = [o for o in outcomes if o != Result.DISABLED]
     if len(others) < len(outcomes) and (not others or run_if in _NEED_ALL):
         return RUN if run_if == "ALL_DONE" else Result.DISABLED
     if len(others) == len(outcomes) and all(o == Result.EXCLUDED for o in others):

@@ -128,7 +128,8 @@ def task_run_view(
                               "setup_duration", "execution_duration", "cleanup_duration",
                               "run_duration", "queue_duration", "run_page_url") if k in task},
     )
-    view.update(job_run_id=doc["run_id"], original_attempt_run_id=task["run_id"], tasks=[task])
+    first = entry.get(_INTERNAL, {}).get("first_attempt_run_id", task["run_id"])
+    view.update(job_run_id=doc["run_id"], original_attempt_run_id=first, tasks=[task])
     return view
 
 
