@@ -145,11 +145,15 @@ def _count(entry: dict[str, Any]) -> None:
     }, "error_message_stats": _error_stats(latest)}
 
 
+def _category(iteration: dict[str, Any]) -> str | None:
+    category: str | None = iteration["status"].get("termination_details", {}).get("type")
+    return category
+
+
 def _error_stats(latest: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The 3 most common messages of the latest attempts that failed, with their counts ([I]: the
     termination category is the iteration's termination type)."""
     failed = [i for i in latest if i["state"].get("result_state") not in (None, Result.SUCCESS.value)]
-    counts = Counter((i["state"].get("state_message", ""), i["status"].get("termination_details", {}).get("type"))
-                     for i in failed)
+    counts = Counter((i["state"].get("state_message", ""), _category(i)) for i in failed)
     return [{"error_message": message, "count": count, "termination_category": category}
             for (message, category), count in counts.most_common(_ERROR_SAMPLES)]

@@ -60,8 +60,10 @@ def check_tasks(
         raise _bad(path, f"at most {_MAX_TASKS} tasks per job.")
     _check_keys(tasks, "task_key", path)
     keys = {task["task_key"] for task in tasks}
+    conditions = {task["task_key"] for task in tasks if task.get("condition_task") is not None}
     for index, task in enumerate(tasks):
         _check_task(task, keys, field_path(path, index))
+        _check_graph(task, conditions, field_path(path, index))
         _check_references(task, references or {}, field_path(path, index))
     _check_acyclic(tasks, path)
 
@@ -171,6 +173,22 @@ def _check_task(task: dict[str, Any], keys: set[str], path: str) -> None:
             where = f"{path}.depends_on[{index}].task_key"
             raise _bad(where, f"task '{dependency['task_key']}' is not another task of this job.")
     _check_webhooks(task.get("webhook_notifications"), f"{path}.webhook_notifications")
+
+
+def _check_graph(task: dict[str, Any], conditions: set[str], path: str) -> None:
+    """Branch outcomes only on condition tasks, as "true" or "false"; no for-each inside a for-each."""
+    for index, dependency in enumerate(task.get("depends_on") or []):
+        outcome = dependency.get("outcome")
+        where = f"{path}.depends_on[{index}].outcome"
+        if outcome is not None and dependency["task_key"] not in conditions:
+            raise _bad(where, f"an outcome can only be set on a dependency on a condition task, and "
+                              f"'{dependency['task_key']}' is not one.")
+        if outcome is not None and outcome not in ("true", "false"):
+            raise _bad(where, "must be 'true' or 'false'.")
+    nested = (task.get("for_each_task") or {}).get("task") or {}
+    if nested.get("for_each_task") is not None:
+        raise _bad(f"{path}.for_each_task.task.for_each_task",
+                   "You cannot add another For each task as the nested task.")
 
 
 def _check_webhooks(notifications: dict[str, Any] | None, path: str) -> None:
