@@ -8,6 +8,7 @@ official databricks-sdk are the callers.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from runs_helpers import create_job, py_task, script, unique, wait_run
 
 from prefect_databricks.client import DatabricksClient
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.engine.timetable import REFRESH_MS, Timetable
+from prefect_databricks.local.engine.timetable import MIN_INTERVAL_MS, REFRESH_MS, Timetable
 from prefect_databricks.local.server import open_workspace
 
 EVERY_SECOND = "* * * * * ?"
@@ -50,12 +51,12 @@ async def test_seconds_level_schedule_fires_on_time_until_paused(
     body = {"name": unique("scheduled"), "schedule": schedule,
             "tasks": [py_task("tick", script(tmp_path, "print('tick')\n"))]}
     job_id = (await client.call("jobs/create", params=body))["job_id"]
-    runs = await _until(client, job_id, 2)
+    runs = await _until(client, job_id, 1)
     first = wait_run(http, runs[-1]["run_id"])
     assert first["state"]["result_state"] == "SUCCESS" and first["run_type"] == "JOB_RUN"
     assert first["start_time"] % 1000 < 700, "a run starts soon after its fire time (whole seconds)"
-    starts = sorted(run["start_time"] for run in runs)
-    assert 700 <= starts[1] - starts[0] <= 1300
+    await asyncio.sleep(2.5)
+    assert len(await _periodic_runs(client, job_id)) == 1, "scheduled runs start at least 10 s apart"
     paused = {**schedule, "pause_status": "PAUSED"}
     await client.call("jobs/update", params={"job_id": job_id, "new_settings": {"schedule": paused}})
     await asyncio.sleep(0.4)  # a refresh of the timetable
@@ -155,6 +156,21 @@ def test_other_triggers_and_continuous_are_stored_but_start_nothing(http: httpx.
     assert settings["trigger"] == trigger
     settings = http.get("/api/2.2/jobs/get", params={"job_id": continuous}).json()["settings"]
     assert settings["continuous"]["pause_status"] == "UNPAUSED"
+
+
+def test_a_schedule_never_starts_runs_closer_than_ten_seconds(tmp_path: Path) -> None:
+    """Databricks: "a minimum interval of 10 seconds between subsequent runs triggered by the schedule of a
+    job regardless of the seconds configuration in the cron expression" (jobs scheduling docs)."""
+    ws = open_workspace(tmp_path / "ws")
+    tasks = [{"task_key": "c", "condition_task": {"op": "EQUAL_TO", "left": "1", "right": "1"}}]
+    schedule = {"quartz_cron_expression": EVERY_SECOND, "timezone_id": "UTC"}
+    settings = {"name": "s", "tasks": tasks, "max_concurrent_runs": 50, "schedule": schedule}
+    job = {"job_id": 8, "created_time": 0, "settings": settings}
+    ws.store.put_job(job)
+    table, start = Timetable(ws), 1_700_000_000_000
+    fired = [now for now in range(start, start + 41_000, 100) if table.fire(now)]
+    assert len(fired) == 4 and all(b - a >= MIN_INTERVAL_MS for a, b in itertools.pairwise(fired))
+    ws.store.close()
 
 
 def test_timetable_fires_on_the_due_tick_and_rereads_pauses_and_deletes(tmp_path: Path) -> None:

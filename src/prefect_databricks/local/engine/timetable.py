@@ -23,9 +23,11 @@ from ..jobs.quartz import next_fire, parse, zone
 from ..runs.create import RunNowRequest, run_now
 from ..state import Workspace
 
-__all__ = ["REFRESH_MS", "Timetable", "is_scheduled", "next_fire_ms"]
+__all__ = ["MIN_INTERVAL_MS", "REFRESH_MS", "Timetable", "is_scheduled", "next_fire_ms"]
 
 REFRESH_MS = 250
+MIN_INTERVAL_MS = 10_000
+"""Databricks starts a job's scheduled runs at least 10 s apart, whatever the cron's seconds field says."""
 _SCAN_SHARE = 20  # re-read no more often than 20× the last read took: ≤ 5 % of a core on big stores
 _PAUSED = "PAUSED"
 _UNIT_MS = {"MINUTES": 60_000, "HOURS": 3_600_000, "DAYS": 86_400_000, "WEEKS": 604_800_000}
@@ -90,7 +92,7 @@ class Timetable:
         if job is None or not is_scheduled(job["settings"]):
             entry.signature, entry.next_ms = "", None  # the next read starts over from the store
             return []
-        entry.next_ms = _safe_next(job_id, job["settings"], job["created_time"], now)
+        entry.next_ms = _safe_next(job_id, job["settings"], job["created_time"], now + MIN_INTERVAL_MS - 1)
         return self._start(job_id)
 
     def _refresh(self, now: int) -> None:
