@@ -141,21 +141,47 @@ def test_bad_schedules_are_refused_on_create_reset_and_update(
         assert field in response.json()["message"] and rule in response.json()["message"], name
 
 
-def test_other_triggers_and_continuous_are_stored_but_start_nothing(http: httpx.Client) -> None:
+def test_other_triggers_are_stored_but_start_nothing(http: httpx.Client) -> None:
     tasks = [{"task_key": "c", "condition_task": {"op": "EQUAL_TO", "left": "1", "right": "1"}}]
     trigger = {"pause_status": "UNPAUSED", "file_arrival": {"url": "/Volumes/main/landing/in/"}}
     with_trigger = create_job(http, tasks, trigger=trigger)
-    continuous = create_job(http, tasks, continuous={"pause_status": "UNPAUSED"})
     bad = http.post("/api/2.2/jobs/create", json={"name": unique("bad"), "tasks": tasks,
                                                   "trigger": {"periodic": {"interval": 0, "unit": "HOURS"}}})
     assert bad.status_code == 400 and "trigger.periodic.interval" in bad.json()["message"]
     time.sleep(0.6)
-    for job_id in (with_trigger, continuous):
-        assert http.get("/api/2.2/jobs/runs/list", params={"job_id": job_id}).json().get("runs", []) == []
+    assert http.get("/api/2.2/jobs/runs/list", params={"job_id": with_trigger}).json().get("runs", []) == []
     settings = http.get("/api/2.2/jobs/get", params={"job_id": with_trigger}).json()["settings"]
     assert settings["trigger"] == trigger
-    settings = http.get("/api/2.2/jobs/get", params={"job_id": continuous}).json()["settings"]
-    assert settings["continuous"]["pause_status"] == "UNPAUSED"
+
+
+def test_a_continuous_job_always_has_one_active_run_until_paused(
+    workspace: LocalWorkspace, tmp_path: Path
+) -> None:
+    """Databricks: a continuous job "ensures there is always one active run"; a new run starts when the
+    last ends; PAUSED stops it (jobs docs, "Run jobs continuously"). Checked through the official SDK."""
+    sdk = WorkspaceClient(host=workspace.host, token=workspace.token)
+    quick = script(tmp_path, "import time\ntime.sleep(0.7)\n")
+    task = jobs.Task(task_key="c", spark_python_task=jobs.SparkPythonTask(python_file=quick))
+    unpaused = jobs.Continuous(pause_status=jobs.PauseStatus.UNPAUSED)
+    job_id = sdk.jobs.create(name=unique("continuous"), tasks=[task], continuous=unpaused).job_id
+    deadline, seen = time.monotonic() + 30, []
+    time.sleep(0.6)  # the first check
+    while time.monotonic() < deadline:
+        active = list(sdk.jobs.list_runs(job_id=job_id, active_only=True))
+        assert len(active) <= 1, [r.run_id for r in active]
+        seen.append(len(active))
+        time.sleep(0.25)
+    every = list(sdk.jobs.list_runs(job_id=job_id))
+    assert len(every) >= 10 and {r.trigger for r in every} == {jobs.TriggerType.CONTINUOUS}
+    print(f"checks={len(seen)} without an active run={seen.count(0)}")
+    assert seen.count(0) <= len(seen) // 6, "a new run follows as soon as the last one ends"
+    paused = jobs.Continuous(pause_status=jobs.PauseStatus.PAUSED)
+    sdk.jobs.update(job_id, new_settings=jobs.JobSettings(continuous=paused))
+    time.sleep(5)
+    assert list(sdk.jobs.list_runs(job_id=job_id, active_only=True)) == []
+    count = len(list(sdk.jobs.list_runs(job_id=job_id)))
+    time.sleep(1)
+    assert len(list(sdk.jobs.list_runs(job_id=job_id))) == count
 
 
 def test_a_schedule_never_starts_runs_closer_than_ten_seconds(tmp_path: Path) -> None:

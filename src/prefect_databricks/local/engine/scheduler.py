@@ -21,6 +21,7 @@ from ..runs.admission import try_admit
 from ..runs.documents import set_state, task_runs
 from ..runs.lifecycle import LifeCycle
 from ..state import Workspace
+from .continuous import Continuous
 from .drivers import Processes
 from .launch import kill_leftover
 from .process_exits import ExitWatch
@@ -50,6 +51,7 @@ class Scheduler:
         self.ws = ws
         self.procs = Processes(limit=task_process_limit(ws))
         self.timetable = Timetable(ws)
+        self.continuous = Continuous(ws)
         self.wakeup = ws.doorbell()
 
     def tick(self) -> None:
@@ -57,6 +59,7 @@ class Scheduler:
         self.procs.collect_drained(self.ws)
         try:
             self.timetable.fire(self.ws.now_ms())
+            self.continuous.keep(self.ws.now_ms())
         except Exception:  # a broken schedule must not stop the runs already going
             _log.exception("Starting scheduled runs failed")
         runs = self._active_runs()

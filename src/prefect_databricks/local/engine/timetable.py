@@ -5,8 +5,9 @@ The scheduler loop calls `Timetable.fire` every tick; due jobs get a run-now wit
 noticed within `REFRESH_MS`. Fidelity gaps, on purpose: fire times
 missed while the workspace was stopped are not back-filled (the next fire time is computed from
 the moment the workspace first sees the schedule); a periodic trigger counts its intervals from the
-job's `created_time`; `continuous`, `triggers` and the other `trigger` kinds (file_arrival,
-table_update, model, job_completion, sql_condition) are accepted and stored but start no runs here.
+job's `created_time`; `triggers` and the other `trigger` kinds (file_arrival, table_update, model,
+job_completion, sql_condition) are accepted and stored but start no runs here. `continuous` jobs are kept
+running by `continuous.py`.
 """
 
 from __future__ import annotations

@@ -49,6 +49,14 @@ class JobRows(StoreBase):
             sql, args = sql + " AND name = ?", [*args, name.lower()]
         return self._keyset(sql, args, ("created_time", "job_id"), cursor, offset, limit)
 
+    def continuous_jobs(self) -> list[tuple[int, bool]]:
+        """(job_id, paused) of every job with `continuous` settings."""
+        rows = self._query(
+            "SELECT job_id, json_extract(doc, '$.settings.continuous.pause_status') FROM jobs"
+            " WHERE json_extract(doc, '$.settings.continuous') IS NOT NULL"
+        )
+        return [(row[0], row[1] == "PAUSED") for row in rows]
+
     def scheduled_jobs(self) -> list[tuple[int, int, str | None, str | None]]:
         """(job_id, created_time, schedule JSON, trigger JSON) of the jobs with a schedule or periodic."""
         return [(r[0], r[1], r[2], r[3]) for r in self._query(_SCHEDULED_JOBS)]
