@@ -24,7 +24,7 @@ ALLOWED = {
     "engine": {"runs", "jobs", "files", "executor"} | _BASE,
     "runs": {"jobs", "files", "executor"} | _BASE,
     "jobs": _BASE,
-    "files": _BASE,
+    "files": {"executor"} | _BASE,
     "secrets": _BASE,
     "spark": set(),
     "executor": set(),

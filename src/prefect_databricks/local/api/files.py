@@ -47,7 +47,8 @@ async def mkdirs(call: Call) -> dict[str, Any]:
 
 async def list_(call: Call) -> dict[str, Any]:
     """workspace/list."""
-    return list_objects(call.ws, _path(call))
+    after = call.params.int("notebooks_modified_after")
+    return list_objects(call.ws, _path(call), notebooks_modified_after=after)
 
 
 async def get_status(call: Call) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Objects live in the store's `objects` table; notebooks are kept in SOURCE form (see `notebooks`), files as
 bytes. As on Databricks, import needs an existing parent folder (404 otherwise) while mkdirs creates
 parents; `/Workspace/...` is an alias of `/...`; `/`, `/Users`, the local user's home and `/Shared` exist
-from the start. Fidelity gaps: DBC, HTML and R_MARKDOWN formats and directory import/export are refused
-with a 400; object permissions and `notebooks_modified_after` are not implemented.
+from the start. Notebooks export as HTML too. Fidelity gaps: DBC, HTML and R_MARKDOWN imports and directory
+import/export are refused with a 400; object permissions are not implemented.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import binascii
 from typing import Any
 
 from ..errors import ApiError, InvalidParameterValue
+from ..executor import export_notebook_html
 from ..state import Workspace
 from .notebooks import (
     EXTENSIONS,
@@ -127,6 +128,9 @@ def export_object(ws: Workspace, path: str, fmt: str) -> tuple[bytes, str]:
         return row["content"] or b"", EXTENSIONS[row["language"]]
     if row["object_type"] == NOTEBOOK and fmt == "JUPYTER":
         return to_jupyter((row["content"] or b"").decode(), row["language"]), "ipynb"
+    if row["object_type"] == NOTEBOOK and fmt == "HTML":
+        name = path.rsplit("/", 1)[-1]
+        return export_notebook_html(row["content"] or b"", name).encode(), "html"
     raise _bad_format(f"cannot export a {row['object_type']} as {fmt}.")
 
 
@@ -145,11 +149,15 @@ def delete_object(ws: Workspace, path: str, *, recursive: bool) -> None:
     objects.delete_tree(path)
 
 
-def list_objects(ws: Workspace, path: str) -> dict[str, Any]:
-    """The children of a directory (or the object itself), omitted when there are none."""
+def list_objects(ws: Workspace, path: str, *, notebooks_modified_after: int | None = None) -> dict[str, Any]:
+    """The children of a directory (or the object itself), omitted when there are none; with
+    `notebooks_modified_after` (epoch ms), notebooks modified at or before it are left out ([I])."""
     objects = ObjectStore(ws)
     row = objects.require(path)
     rows = objects.children(path) if row["object_type"] == DIRECTORY else [row]
+    after = notebooks_modified_after
+    if after is not None:
+        rows = [r for r in rows if r["object_type"] != NOTEBOOK or r["modified_at"] > after]
     return {"objects": [objects.info(r) for r in rows]} if rows else {}
 
 

@@ -17,6 +17,7 @@ from .shapes import check_shape, field_path
 __all__ = [
     "MAX_TASKS_BEFORE_22",
     "TASK_TYPES",
+    "check_git_provider",
     "check_settings",
     "check_task_count_for_version",
     "check_tasks",
@@ -29,6 +30,12 @@ _KEY = re.compile(r"^[\w\-]{1,100}$")
 _PARAMETER_NAME = re.compile(r"^[\w\-.]+$")
 _LIMITS = {"tags": 25, "environment_variables": 10}
 _PERIODIC_UNITS = ("MINUTES", "HOURS", "DAYS", "WEEKS")
+
+
+_GIT_PROVIDERS = (
+    "github", "gitlab", "bitbucketcloud", "gitlabenterpriseedition", "bitbucketserver", "azuredevopsservices",
+    "githubenterprise", "awscodecommit",
+)
 
 
 def check_settings(settings: Any, path: str = "") -> None:
@@ -189,6 +196,15 @@ def _check_graph(task: dict[str, Any], conditions: set[str], path: str) -> None:
     if nested.get("for_each_task") is not None:
         raise _bad(f"{path}.for_each_task.task.for_each_task",
                    "You cannot add another For each task as the nested task.")
+
+
+def check_git_provider(git_source: Any) -> None:
+    """Databricks' own message for a missing or unknown provider (recorded on the real service, issue 13)."""
+    if not isinstance(git_source, dict):
+        return
+    provider = git_source.get("git_provider")
+    if not isinstance(provider, str) or provider.lower() not in _GIT_PROVIDERS:
+        raise InvalidParameterValue(f"git_source.git_provider must be one of: {','.join(_GIT_PROVIDERS)}")
 
 
 def _check_webhooks(notifications: dict[str, Any] | None, path: str) -> None:

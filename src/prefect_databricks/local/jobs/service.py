@@ -16,7 +16,7 @@ from ..errors import InvalidParameterValue
 from ..paging import array_page, decode_token, encode_token, list_page
 from ..state import Workspace
 from .permissions import grant_on_create
-from .rules import TASK_TYPES, check_settings, check_task_count_for_version
+from .rules import TASK_TYPES, check_git_provider, check_settings, check_task_count_for_version
 from .settings import PAGED_ARRAYS, apply_update, with_defaults
 from .shapes import check_shape
 
@@ -140,6 +140,7 @@ def delete_job(ws: Workspace, job_id: int) -> None:
 
 def _checked(settings: Any, version: str, *, queue_enabled: bool, path: str) -> dict[str, Any]:
     """Settings validated and completed with the server-side defaults."""
+    check_git_provider(settings.get("git_source") if isinstance(settings, dict) else None)
     check_shape(settings, "JobSettings", path)
     _refuse_single_task_format(settings, path)
     check_task_count_for_version(len(settings.get("tasks") or []), version)
