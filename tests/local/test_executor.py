@@ -330,11 +330,11 @@ def test_missing_notebook_fails_without_a_process(tmp_path: Path) -> None:
     )
 
 
-def _build_wheel(directory: Path) -> Path:
+def _build_wheel(directory: Path, module: str = "") -> Path:
     """A pure-Python wheel with a console_scripts entry point, written by hand (no build tools needed)."""
     wheel = directory / "greeter-0.1-py3-none-any.whl"
     dist_info = "greeter-0.1.dist-info"
-    module = (
+    module = module or (
         "import sys\n\ndef main():\n    print('greeter', sys.argv[1:])\n"
         "    return 0 if '--ok' in sys.argv else 4\n"
     )
@@ -358,6 +358,17 @@ def test_wheel_entry_point_from_task_library(tmp_path: Path) -> None:
     assert (failed.success, failed.error) == (False, "The task process exited with code 4")
     named = _run(task, _ctx(tmp_path / "c", args=["--ok", "--a=1"], parameters={"a": "1", "b": "2"}))
     assert named.logs == "greeter ['--ok', '--a=1', '--b=2']\n", "named parameters become --key=value once"
+
+
+def test_a_wheel_task_sees_its_package_name_as_argv_0(tmp_path: Path) -> None:
+    """Recorded on classic, interactive and serverless compute: `['my_test_code', 'one', 'two']` for
+    package `my_test_code` with parameters `one two` (issue 13)."""
+    tmp_path.mkdir(exist_ok=True)
+    wheel = _build_wheel(tmp_path, "import sys\n\ndef main():\n    print(sys.argv)\n")
+    task = {"python_wheel_task": {"package_name": "greeter", "entry_point": "greet"},
+            "libraries": [{"whl": wheel.as_uri()}]}
+    outcome = _run(task, _ctx(tmp_path / "a", args=["one", "two"]))
+    assert outcome.logs == "['greeter', 'one', 'two']\n"
 
 
 def test_wheel_entry_point_of_an_installed_package(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def _register_source(name: str, cells: list[dict[str, Any]]) -> None:
 
 def _run_entry_point(spec: dict[str, Any]) -> None:
     dbruntime.connect_on_import()
-    sys.argv = [spec["entry_point"], *spec.get("argv", [])]
+    sys.argv = [spec["package"], *spec.get("argv", [])]  # argv[0] is the package, as recorded on Databricks
     sys.path[0] = os.getcwd()
     result = _resolve_entry_point(spec["package"], spec["entry_point"])()
     if result not in (None, 0):
