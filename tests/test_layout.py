@@ -15,9 +15,8 @@ GENERATED = {PACKAGE / "models" / "_generated.py", LOCAL / "jobs" / "schema.py"}
 _LOCAL_MODULE = "prefect_databricks.local"
 _BASE = {"state", "store", "errors", "paging"}
 ALLOWED = {
-    "server": {"api", "engine", "lock"} | _BASE,
-    "serve": {"server", "api", "lock"} | _BASE,
-    "lock": set(),
+    "server": {"api", "engine"} | _BASE,
+    "serve": {"server", "api"} | _BASE,
     "__init__": {"server"},
     "api": {"ui", "runs", "jobs", "files", "secrets", "spark"} | _BASE,
     "ui": {"runs", "jobs", "files"} | _BASE,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -151,21 +150,3 @@ async def test_wrong_pat_against_the_local_workspace(workspace: LocalWorkspace) 
     async with DatabricksClient(workspace.host, PatAuth("dapi-nope")) as client:
         with pytest.raises(PermissionDenied):
             await client.call("jobs/list")
-
-
-async def test_an_oauth_token_the_workspace_forgot_is_fetched_again_once(tmp_path: Path) -> None:
-    """Issue 14, reproduction 6: after a workspace restart its issued tokens are gone and it answers 403
-    "Invalid access token." (as the real service does: databricks/databricks-sdk-go#873 logs that exchange);
-    the client fetches a new token once instead of failing every call until the old one expires."""
-    with LocalWorkspace(tmp_path / "ws", service_principals={"sp-restart": "sp-restart-secret"}) as ws:
-        auth = OAuthM2MAuth(ws.host, "sp-restart", "sp-restart-secret")
-        async with DatabricksClient(ws.host, auth) as client:
-            await client.call("jobs/list")
-            first = auth.cached_token()
-            ws.workspace.oauth_tokens.clear()  # what a restart does to the tokens it issued
-            assert isinstance(await client.call("jobs/list"), dict)
-            assert auth.cached_token() not in (None, first)
-            ws.workspace.config.service_principals.clear()  # and a token it cannot renew is raised at once
-            ws.workspace.oauth_tokens.clear()
-            with pytest.raises(Unauthenticated):
-                await client.call("jobs/list")

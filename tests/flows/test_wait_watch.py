@@ -82,20 +82,3 @@ async def test_unknown_run_fails_its_wait(creds: DatabricksCredentials) -> None:
         assert "1234567" in str(exc)
     else:
         raise AssertionError("waiting on an unknown run returned")
-
-
-async def test_one_failing_list_does_not_hold_up_the_other_waits(
-    creds: DatabricksCredentials, scripts: Path, http: httpx.Client
-) -> None:
-    """Issue 14, reproduction 1: while runs/list failed for one bad run, every other wait stalled (45 s for a
-    run that ended in 3 s). With every runs/list refused, each watched run is read on its own."""
-    run_ids = await asyncio.gather(*(_submit(creds, py_task("t", scripts / "ok.py", 0.2)) for _ in range(3)))
-    watcher = RunWatcher(creds.get_jobs_client, initial_interval=0.3)
-    set_faults(http, "503=1.0,retry_after=0,only=jobs/runs/list")
-    try:
-        finals = await asyncio.wait_for(
-            asyncio.gather(*(watcher.wait(run_id, poll_frequency_seconds=1) for run_id in run_ids)), 60
-        )
-    finally:
-        set_faults(http, None)
-    assert [classify(run) for run in finals] == [Outcome.SUCCESS] * 3

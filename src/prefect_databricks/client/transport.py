@@ -35,9 +35,6 @@ from .wire import client_options, encode_params, ids_of, normalize_host, with_id
 __all__ = ["DEFAULT_TIMEOUT", "DatabricksClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-_AUTH_STATUSES = (401, 403)
-"""A token the workspace no longer knows (it restarted or revoked it): the real service answers 403
-\"Invalid access token.\"; OAuth tokens are fetched again once, then the error is raised."""
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NOT_ACTED_STATUSES = frozenset({429, 503})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -170,7 +167,7 @@ class DatabricksClient(PagingMixin):
         error = error_from_response(
             status, outcome.content, outcome.reason_phrase, call.label, method=call.method, ids=call.ids
         )
-        if status in _AUTH_STATUSES and call.reauth and attempt == 1:
+        if status == 401 and call.reauth and attempt == 1:
             self.auth.invalidate()
             return error, True, 0.0
         retryable = status in _RETRY_STATUSES and (call.idempotent or status in _NOT_ACTED_STATUSES)

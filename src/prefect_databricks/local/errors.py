@@ -99,13 +99,6 @@ class ResourceAlreadyExists(ApiError):
     error_code = "RESOURCE_ALREADY_EXISTS"
 
 
-class BodyTooLarge(ApiError):
-    """The request body is larger than the workspace reads."""
-
-    status = 413
-    error_code = "REQUEST_ENTITY_TOO_LARGE"
-
-
 class RequestLimitExceeded(ApiError):
     """Too many requests; the client should wait `Retry-After` seconds."""
 

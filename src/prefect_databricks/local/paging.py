@@ -16,7 +16,6 @@ from .store import Cursor
 __all__ = ["ARRAY_PAGE_SIZE", "ListPage", "array_page", "decode_token", "encode_token", "list_page"]
 
 ARRAY_PAGE_SIZE = 100
-_INT64_LIMIT = 2**63
 
 
 def encode_token(kind: str, scope: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
@@ -25,25 +24,17 @@ def encode_token(kind: str, scope: Mapping[str, Any], payload: Mapping[str, Any]
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_token(token: str, kind: str, scope: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-    """The payload of a token made by `encode_token`, each of `fields` checked; 400 if malformed, forged
-    (valid base64 JSON with missing or wrongly typed fields) or issued for other parameters."""
+def decode_token(token: str, kind: str, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of a token made by `encode_token`; 400 if malformed or used elsewhere."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeError, RecursionError):
-        raise InvalidParameterValue(f"Invalid page_token: '{token[:200]}'.") from None
-    if not isinstance(data, dict) or data.get("k") != kind or not all(_valid(f, data.get(f)) for f in fields):
-        raise InvalidParameterValue(f"Invalid page_token: '{token[:200]}'.")
+    except (ValueError, UnicodeError):
+        raise InvalidParameterValue(f"Invalid page_token: '{token}'.") from None
+    if not isinstance(data, dict) or data.get("k") != kind:
+        raise InvalidParameterValue(f"Invalid page_token: '{token}'.")
     if data.get("s") != _digest(scope):
         raise InvalidParameterValue("The page_token was issued for a request with other parameters.")
     return data
-
-
-def _valid(field: str, value: Any) -> bool:
-    """`d` is a direction; every other payload field a non-negative int64."""
-    if field == "d":
-        return value in ("next", "prev")
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _INT64_LIMIT
 
 
 def _digest(scope: Mapping[str, Any]) -> str:
@@ -77,7 +68,7 @@ def list_page(
     """A keyset page newest first; `fetch(cursor, offset, n)` reads n rows from the store."""
     cursor: Cursor | None = None
     if page_token:
-        data = decode_token(page_token, kind, scope, ("a", "b", "d"))
+        data = decode_token(page_token, kind, scope)
         cursor, offset = (int(data["a"]), int(data["b"]), str(data["d"])), 0
     rows = fetch(cursor, offset, limit + 1)
     backwards = cursor is not None and cursor[2] == "prev"

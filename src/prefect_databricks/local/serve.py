@@ -12,7 +12,6 @@ from types import FrameType
 import uvicorn
 
 from .api.faults import parse_spec
-from .lock import DataDirInUse, DataDirLock
 from .server import build_app, listen, open_workspace
 
 __all__ = ["parse_service_principals", "serve_forever"]
@@ -51,17 +50,11 @@ def serve_forever(
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     ws.config.host = f"http://{bound_host}:{bound_port}"
-    lock = DataDirLock(ws.config.data_dir)
-    try:
-        lock.acquire(ws.config.host)
-    except DataDirInUse as exc:
-        raise SystemExit(f"error: {exc}") from None
     _announce(ws.config.host, ws.config.token, ws.config.data_dir)
     config = uvicorn.Config(build_app(ws), log_level="warning", access_log=False, lifespan="on")
     try:
         _Server(config).run(sockets=[sock])
     finally:
-        lock.release()
         ws.store.close()
     print("Stopped.", flush=True)
 

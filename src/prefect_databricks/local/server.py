@@ -20,10 +20,8 @@ from starlette.types import ASGIApp
 from .api.app import Surface, create_app
 from .api.counter import count_requests
 from .api.faults import with_faults
-from .api.limits import limit_bodies
 from .api.routes import ROUTES
 from .engine.scheduler import run_scheduler
-from .lock import DataDirInUse, DataDirLock
 from .state import Workspace, WorkspaceSettings, default_data_dir
 from .store import Store
 
@@ -50,8 +48,6 @@ def open_workspace(
     if max_task_processes is not None and max_task_processes < 1:
         raise ValueError("max_task_processes must be at least 1.")
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    data_dir.chmod(0o700)  # it holds the token and the secrets: the owner's alone, whatever the umask
     store = Store(data_dir / _DB_FILE)
     token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
     store.set_meta("token", token)
@@ -63,7 +59,7 @@ def open_workspace(
 
 def build_app(ws: Workspace) -> ASGIApp:
     """The ASGI app of `ws`: routes, request counting, and a lifespan running the background loops."""
-    surface = Surface.of(ws, ROUTES)
+    surface = Surface.of(ws)
     app = create_app(ws, ROUTES, surface)
 
     @contextlib.asynccontextmanager
@@ -77,7 +73,7 @@ def build_app(ws: Workspace) -> ASGIApp:
             surface.spark.stop()
 
     app.router.lifespan_context = lifespan
-    return limit_bodies(count_requests(with_faults(app, surface.faults), surface.counter))
+    return count_requests(with_faults(app, surface.faults), surface.counter)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -124,7 +120,6 @@ class LocalWorkspace:
             max_task_processes=max_task_processes,
         )
         self._bind = (host, port)
-        self._lock = DataDirLock(self.workspace.config.data_dir)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -154,11 +149,6 @@ class LocalWorkspace:
         sock = listen(*self._bind)
         bound_host, bound_port = sock.getsockname()[:2]
         self.workspace.config.host = f"http://{bound_host}:{bound_port}"
-        try:
-            self._lock.acquire(self.workspace.config.host)
-        except DataDirInUse:
-            sock.close()
-            raise
         config = uvicorn.Config(
             build_app(self.workspace), log_level="warning", access_log=False, lifespan="on"
         )
@@ -178,7 +168,6 @@ class LocalWorkspace:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
-        self._lock.release()
         self.workspace.store.close()
         if self._tmp is not None:
             self._tmp.cleanup()

@@ -57,7 +57,7 @@ class Workspace:
 
     def token_is_valid(self, token: str) -> bool:
         """True for the workspace token or an unexpired OAuth token this workspace issued."""
-        if secrets.compare_digest(_utf8(token), _utf8(self.config.token)):
+        if secrets.compare_digest(token, self.config.token):
             return True
         issued = self.oauth_tokens.get(token)
         return issued is not None and issued.expires_at > time.time()
@@ -96,11 +96,6 @@ class Workspace:
         """The page of a run, served by this workspace (`#job/<job>/run/<run>` as on Databricks)."""
         job = f"job/{job_id}/" if job_id is not None else "job/"
         return f"{self.config.host}/?o={self.workspace_id}#{job}run/{run_id}"
-
-
-def _utf8(text: str) -> bytes:
-    """Bytes to compare in constant time (compare_digest refuses non-ASCII str; any header text is valid)."""
-    return text.encode("utf-8", "surrogateescape")
 
 
 def _new_workspace_id(store: Store) -> int:

@@ -147,11 +147,7 @@ class RunWatcher:
         """One poll of every watched run; True if any run's state changed."""
         client = self._client_factory()
         watched = set(self._waiters)
-        try:
-            found, complete = await self._list_active(client, watched)
-        except Exception as exc:  # a list no page of which can be read must not hold up every waiter
-            _log.warning("Listing active Databricks runs failed (%s); reading each watched run instead.", exc)
-            found, complete = {}, True
+        found, complete = await self._list_active(client, watched)
         missing = [run_id for run_id in watched if run_id not in found]
         ended = [run_id for run_id, run in found.items() if is_terminal(run)]
         to_get = ended + (missing if complete else self._stalest(missing, self._get_budget()))

@@ -6,6 +6,7 @@ return JSON. Every route is declared once, in `routes.py`, with the `api(...)`/`
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..errors import ApiError, EndpointNotFound, PermissionDenied, Unauthenticated
+from ..errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDenied, Unauthenticated
 from ..spark.server import SparkServer
-from ..state import LOCAL_USER, Workspace
-from .bodies import read_params
+from ..state import Workspace
 from .counter import RequestCounter
 from .faults import FaultSwitch, parse_spec
+from .multipart import accept_multipart
 from .params import Params
 from .responses import json_response
 
@@ -41,12 +42,10 @@ class Surface:
     spark: SparkServer
 
     @classmethod
-    def of(cls, ws: Workspace, routes: Iterable[BaseRoute] = ()) -> Surface:
-        """A new surface for `ws` serving `routes`, faults as its settings give them."""
+    def of(cls, ws: Workspace) -> Surface:
+        """A new surface for `ws`, faults as its settings give them."""
         faults = FaultSwitch(parse_spec(ws.config.faults) if ws.config.faults else None)
-        api_paths = [r.path for r in routes if isinstance(r, Route) and r.path.startswith("/api/")]
-        endpoints = {path.split("/", 3)[3] for path in api_paths}
-        return cls(RequestCounter(endpoints), faults, SparkServer(ws.config.data_dir))
+        return cls(RequestCounter(), faults, SparkServer(ws.config.data_dir))
 
 
 @dataclass
@@ -70,30 +69,30 @@ def api(
 ) -> list[Route]:
     """Routes serving `handler` at `/api/<version>/<path>` for each version, behind token auth.
 
-    `multipart` also takes the body as a `multipart/form-data` form (read only once the token is checked).
+    `multipart` also takes the body as a `multipart/form-data` form (replayed as the equivalent JSON).
     """
-    endpoint = _authenticated(handler, multipart=multipart)
-    return [
+    endpoint = _authenticated(handler)
+    routes = [
         Route(f"/api/{version}/{path}", endpoint, methods=[method], name=f"{method} {version}/{path}")
         for version in versions
     ]
+    if multipart:
+        for route in routes:
+            route.app = accept_multipart(route.app)
+    return routes
 
 
 def control(method: str, path: str, handler: Handler) -> Route:
-    """A route of the non-Databricks control prefix `/local-api/<path>`: the workspace token only."""
-    return Route(f"/local-api/{path}", _authenticated(handler, workspace_token_only=True), methods=[method])
+    """A route of the non-Databricks control prefix `/local-api/<path>`, behind token auth."""
+    return Route(f"/local-api/{path}", _authenticated(handler), methods=[method])
 
 
-def _authenticated(
-    handler: Handler, *, multipart: bool = False, workspace_token_only: bool = False
-) -> Callable[[Request], Awaitable[Response]]:
+def _authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
         token = _authenticate(ws, request)
-        if workspace_token_only and ws.caller(token) != LOCAL_USER:
-            raise PermissionDenied("The control routes take the workspace token, not a service principal's.")
         version = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else ""
-        params = await read_params(request, multipart=multipart)
+        params = await _params(request)
         surface, path = request.app.state.surface, dict(request.path_params)
         call = Call(ws, surface, version, params, path, ws.caller(token))
         result = await handler(call)
@@ -111,6 +110,42 @@ def _authenticate(ws: Workspace, request: Request) -> str:
     if scheme.lower() != "bearer" or not ws.token_is_valid(token.strip()):
         raise PermissionDenied("Invalid access token.")
     return token.strip()
+
+
+async def _params(request: Request) -> Params:
+    if request.method == "GET":
+        query = {k: v for k, v in request.query_params.multi_items()}
+        body = await _json_object(request, required=False)
+        return Params({**body, **query}, from_query=True)
+    return Params(await _json_object(request, required=True), from_query=False)
+
+
+async def _json_object(request: Request, *, required: bool) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        if not required:
+            return {}
+        raise MalformedRequest("Invalid JSON given in the body of the request.") from None
+    if not isinstance(body, dict):
+        raise MalformedRequest("The body of the request must be a JSON object.")
+    cleaned: dict[str, Any] = _without_nulls(body)
+    return cleaned
+
+
+def _without_nulls(value: Any) -> Any:
+    """`value` with every object field that is `null` removed: as in proto3 JSON, null means unset.
+
+    Clients such as prefect-databricks 0.4 send every unset field as `null`.
+    """
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -134,5 +169,5 @@ def create_app(ws: Workspace, routes: Iterable[BaseRoute], surface: Surface | No
         exception_handlers={ApiError: _api_error, Exception: _unexpected},
     )
     app.state.ws = ws
-    app.state.surface = surface or Surface.of(ws, routes)
+    app.state.surface = surface or Surface.of(ws)
     return app

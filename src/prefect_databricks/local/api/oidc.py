@@ -56,8 +56,7 @@ async def token(request: Request) -> Response:
         return _oauth_error(400, "unsupported_grant_type", "Only the client_credentials grant is supported.")
     client_id, secret = _client_credentials(request, form)
     expected = ws.config.service_principals.get(client_id or "")
-    given, known = (secret or "").encode("utf-8", "surrogateescape"), (expected or "").encode()
-    if client_id is None or expected is None or not secrets.compare_digest(given, known):
+    if client_id is None or expected is None or not secrets.compare_digest(secret or "", expected):
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
     access_token = ws.issue_oauth_token(client_id, TOKEN_TTL_SECONDS)
     scope = form.get("scope", "all-apis")

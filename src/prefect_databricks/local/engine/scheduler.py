@@ -6,7 +6,7 @@ starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire
 back-filled), reads the active runs, advances each (steps.step_run) and writes back what
 changed before anything else can read it.
 No thread per run: task processes are polled, never waited on. On start, runs a crash left
-running are ended as INTERNAL_ERROR; runs that had started no task yet (queued or admitted) go on.
+active are ended as INTERNAL_ERROR (queued runs, which never started, stay queued).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from .timetable import Timetable
 __all__ = ["TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
 
 TICK_SECONDS = 0.05
-_NOT_STARTED = {LifeCycle.QUEUED.value, LifeCycle.BLOCKED.value, LifeCycle.PENDING.value}
 _CRASH_MESSAGE = (
     "The local workspace stopped while this run was active; the run was ended when the workspace "
     "started again."
@@ -86,13 +85,9 @@ class Scheduler:
             self._save(run)
 
     def reconcile(self) -> None:
-        """End the runs a previous server left running (INTERNAL_ERROR, processes killed).
-
-        Every acknowledged run that had not started a task yet (queued, or admitted and waiting for a
-        task-process slot) stays and is started by the next ticks, as if the server had not stopped.
-        """
+        """End the runs a previous server left active (INTERNAL_ERROR, processes killed); queued runs stay."""
         for run in self._active_runs():
-            if not any(_started(entry) for entry in task_runs(run)):
+            if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
                 continue
             for entry in task_runs(run):
                 kill_leftover(self.ws, run["run_id"], entry)
@@ -141,8 +136,3 @@ async def run_scheduler(ws: Workspace) -> None:
     finally:
         exits.close()
         scheduler.shutdown()
-
-
-def _started(entry: dict[str, Any]) -> bool:
-    """True once a task run has left the states that come before any work (queued, blocked, pending)."""
-    return entry["state"]["life_cycle_state"] not in _NOT_STARTED

@@ -101,14 +101,9 @@ def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
         )
 
 
-_SERVER_ONLY = "DATABRICKS_"
-
-
 def _environment(launch: Launch, ctx: TaskContext) -> dict[str, str]:
-    """The server's environment less its `DATABRICKS_*` variables (its token and secrets stay with it), plus
-    ctx.env (the task's own host, token and ids), with the dbutils shim and the wheels on PYTHONPATH."""
-    inherited_env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ONLY)}
-    env = {**inherited_env, **ctx.env}
+    """os.environ + ctx.env, with the dbutils shim and the task's wheels first on PYTHONPATH."""
+    env = {**os.environ, **ctx.env}
     inherited = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
     env["PYTHONPATH"] = os.pathsep.join([str(CHILD_DIR), *launch.python_path, *inherited])
     env["PYTHONUNBUFFERED"] = "1"

@@ -68,7 +68,7 @@ def get_job(ws: Workspace, job_id: int, *, version: str, page_token: str | None)
     if version != "2.2":
         return job
     scope = {"job_id": job_id}
-    page = int(decode_token(page_token, "job", scope, ("p",))["p"]) if page_token else 0
+    page = int(decode_token(page_token, "job", scope).get("p", 0)) if page_token else 0
     doc, more = array_page(job, PAGED_ARRAYS, page)
     if more:
         doc["next_page_token"] = encode_token("job", scope, {"p": page + 1})

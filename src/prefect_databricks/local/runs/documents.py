@@ -186,4 +186,4 @@ def _trimmed(view: dict[str, Any], *, history: bool, resolved: bool) -> dict[str
 def _page_number(run_id: int, page_token: str | None) -> int:
     if not page_token:
         return 0
-    return int(decode_token(page_token, "runs/get", {"run_id": run_id}, ("p",))["p"])
+    return int(decode_token(page_token, "runs/get", {"run_id": run_id})["p"])

@@ -4,8 +4,7 @@
 is a shell whose script sends the browser on to `/ui/runs/<run>` (or `/ui/jobs/<job>`, `/ui/jobs`). The
 pages are rendered on the server from the store and refresh themselves while a run is active.
 
-Browsers send no token, so the pages answer without one only to loopback clients (127.0.0.0/8, ::1) whose
-Host header names a loopback host (against DNS rebinding);
+Browsers send no token, so the pages answer without one only to loopback clients (127.0.0.0/8, ::1);
 any other client must send the workspace token as `Authorization: Bearer`, or gets 403.
 """
 
@@ -45,22 +44,13 @@ def _loopback_or_token(handler: _Page) -> Callable[[Request], Awaitable[Response
 
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
-        local = _is_loopback(request.client.host if request.client else None) and _is_loopback_name(request)
-        if not (local or _has_token(ws, request)):
+        if not (_is_loopback(request.client.host if request.client else None) or _has_token(ws, request)):
             raise PermissionDenied(
-                "The workspace pages answer loopback clients that name a loopback host only; from elsewhere "
-                "send the workspace token."
+                "The workspace pages answer loopback clients only; from elsewhere send the workspace token."
             )
         return await handler(ws, request)
 
     return endpoint
-
-
-def _is_loopback_name(request: Request) -> bool:
-    """The Host header names this machine (`localhost` or a loopback address), so a page on another site
-    that a DNS name rebound to 127.0.0.1 cannot read the pages."""
-    host = request.url.hostname or ""
-    return host == "localhost" or _is_loopback(host.strip("[]"))
 
 
 def _is_loopback(host: str | None) -> bool:
