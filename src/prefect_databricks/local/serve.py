@@ -12,7 +12,8 @@ from types import FrameType
 import uvicorn
 
 from .api.faults import parse_spec
-from .server import build_app, listen, open_workspace
+from .server import build_app, listen, open_workspace, server_config
+from .store import DataDirInUse
 
 __all__ = ["parse_service_principals", "serve_forever"]
 
@@ -45,17 +46,17 @@ def serve_forever(
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
                             max_task_processes=max_task_processes)
-    except ValueError as exc:
+    except (ValueError, DataDirInUse) as exc:
         raise SystemExit(f"error: {exc}") from None
-    sock = _bind(host, port)
-    bound_host, bound_port = sock.getsockname()[:2]
-    ws.config.host = f"http://{bound_host}:{bound_port}"
-    _announce(ws.config.host, ws.config.token, ws.config.data_dir)
-    config = uvicorn.Config(build_app(ws), log_level="warning", access_log=False, lifespan="on")
     try:
-        _Server(config).run(sockets=[sock])
+        sock = _bind(host, port)
+        bound_host, bound_port = sock.getsockname()[:2]
+        ws.config.host = f"http://{bound_host}:{bound_port}"
+        ws.lock_url()
+        _announce(ws.config.host, ws.config.token, ws.config.data_dir)
+        _Server(server_config(build_app(ws))).run(sockets=[sock])
     finally:
-        ws.store.close()
+        ws.close()
     print("Stopped.", flush=True)
 
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .datadir import private_dir, private_file
+
 __all__ = ["Cursor", "StoreBase"]
 
 Cursor = tuple[int, int, str]
@@ -47,7 +49,10 @@ class StoreBase:
     """The connection, its lock and transactions; the row classes build their named queries on it."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        for file in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))):
+            if file == path or file.exists():
+                private_file(file)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
