@@ -15,7 +15,7 @@ from .api.faults import parse_spec
 from .server import build_app, listen, open_workspace, server_config
 from .store import DataDirInUse
 
-__all__ = ["parse_service_principals", "serve_forever"]
+__all__ = ["parse_service_principals", "read_secret_files", "serve_forever"]
 
 
 def parse_service_principals(pairs: Sequence[str]) -> dict[str, str]:
@@ -27,6 +27,32 @@ def parse_service_principals(pairs: Sequence[str]) -> dict[str, str]:
             raise ValueError("--service-principal expects ID:SECRET (a value lacks its ID or SECRET).")
         principals[client_id] = secret
     return principals
+
+
+def read_secret_files(token_file: Path | None, principals_file: Path | None) -> tuple[str | None, list[str]]:
+    """The token (first line of `token_file`) and the ID:SECRET lines of `principals_file`.
+
+    Exits with an error naming the file (never its content) if one cannot be read or is empty.
+    """
+    token = None
+    if token_file is not None:
+        token = _lines(token_file, "--token-file")[0]
+    principals = _lines(principals_file, "--service-principal-file") if principals_file is not None else []
+    return token, principals
+
+
+def _lines(path: Path, option: str) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(f"error: {option}: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SystemExit(f"error: {option}: {path} is not UTF-8 text.") from None
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        raise SystemExit(f"error: {option}: {path} holds no value.")
+    return lines
 
 
 def serve_forever(
