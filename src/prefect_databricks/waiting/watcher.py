@@ -9,9 +9,10 @@ or a new run resets it. All watchers run on one background event loop (thread `d
 waiters on any loop or thread share them.
 
 Failures are isolated: a list that fails (or takes over `LIST_DEADLINE` s with the client's retries)
-makes the cycle read the watched runs one by one; each run is published as soon as it is read, and a
-run that cannot be read for `UNREADABLE_CYCLES` cycles while others can gets the error on its own
-waiters only.
+makes the cycles of the next `LIST_DEADLINE` s read the watched runs one by one; each run is
+published as soon as it is read, and a run that cannot be read for `UNREADABLE_CYCLES` cycles while
+the workspace answers other requests (one succeeded in the last `ANSWERED_WINDOW` s) gets the error
+on its own waiters only; when nothing answers, it is an outage, waited through.
 """
 
 from __future__ import annotations
@@ -42,14 +43,15 @@ if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials
 
 __all__ = [
-    "GET_DEADLINE", "LIST_DEADLINE", "PAGE_SIZE", "UNREADABLE_CYCLES", "RunWatcher", "WatchStats",
-    "is_transient", "watcher_for",
+    "ANSWERED_WINDOW", "GET_DEADLINE", "LIST_DEADLINE", "PAGE_SIZE", "UNREADABLE_CYCLES",
+    "RunWatcher", "WatchStats", "is_transient", "watcher_for",
 ]
 
 PAGE_SIZE = 25
 LIST_DEADLINE = 10.0
 GET_DEADLINE = 10.0
 UNREADABLE_CYCLES = 3
+ANSWERED_WINDOW = 120.0
 _GET_CONCURRENCY = 8
 _BACKOFF = 1.5
 _log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ class RunWatcher:
         self._waiters: dict[int, set[Waiter]] = {}
         self._checked: dict[int, float] = {}
         self._unreadable: dict[int, int] = {}
+        self._list_paused_until = 0.0
+        self._answered_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._interval = initial_interval
@@ -161,22 +165,27 @@ class RunWatcher:
         """One poll of every watched run; True if any run's state changed."""
         client = self._client_factory()
         watched = set(self._waiters)
+        found: dict[int, dict[str, Any]] = {}
+        complete = False
         try:
-            found, complete = await asyncio.wait_for(self._list_active(client, watched), LIST_DEADLINE)
+            if time.monotonic() >= self._list_paused_until:
+                found, complete = await asyncio.wait_for(self._list_active(client, watched), LIST_DEADLINE)
         except Exception as exc:  # a failing list must not hold back runs that can be read one by one
             if not (is_transient(exc) or isinstance(exc, asyncio.TimeoutError)):
                 raise
             _log.warning("Listing active runs failed, reading the watched runs one by one: %s", exc)
-            found, complete = {}, False
+            self._list_paused_until = time.monotonic() + LIST_DEADLINE
         missing = [run_id for run_id in watched if run_id not in found]
         ended = [run_id for run_id, run in found.items() if is_terminal(run)]
         to_get = ended + (missing if complete else self._stalest(missing, self._get_budget()))
+        if complete or found:
+            self._answered_at = time.monotonic()
         changed = False
         for run_id, run in found.items():
             if run_id not in ended:
                 self._unreadable.pop(run_id, None)
                 changed |= self._publish(run_id, run)
-        changed |= await self._get_runs(client, to_get, others_read=bool(found))
+        changed |= await self._get_runs(client, to_get)
         self.stats.cycles += 1
         return changed
 
@@ -218,7 +227,7 @@ class RunWatcher:
         """The runs checked longest ago, so every run gets its turn when the list is truncated."""
         return sorted(run_ids, key=lambda run_id: self._checked.get(run_id, 0.0))[:budget]
 
-    async def _get_runs(self, client: DatabricksClient, run_ids: list[int], *, others_read: bool) -> bool:
+    async def _get_runs(self, client: DatabricksClient, run_ids: list[int]) -> bool:
         """Read and publish each run as soon as it answers; True if any changed."""
         limit = asyncio.Semaphore(_GET_CONCURRENCY)
         failed: dict[int, Exception] = {}
@@ -236,20 +245,20 @@ class RunWatcher:
                     failed[run_id] = exc
                     return False
             self._unreadable.pop(run_id, None)
+            self._answered_at = time.monotonic()
             return self._publish(run_id, run)
 
         for outcome in await asyncio.gather(*(one(run_id) for run_id in run_ids)):
             changed |= outcome
-        read = others_read or len(failed) < len(run_ids)
         for run_id, exc in failed.items():
-            changed |= self._unreadable_run(run_id, exc, others_read=read)
+            changed |= self._unreadable_run(run_id, exc)
         return changed
 
-    def _unreadable_run(self, run_id: int, exc: Exception, *, others_read: bool) -> bool:
+    def _unreadable_run(self, run_id: int, exc: Exception) -> bool:
         """A run that could not be read: a lasting error, or one that outlasts the others', is its own."""
         if not is_transient(exc):
             return self._on_error(exc, {run_id})
-        if not others_read:  # nothing answers: an outage, waited through
+        if time.monotonic() - self._answered_at > ANSWERED_WINDOW:  # nothing answers: an outage
             _log.warning("Polling Databricks runs failed, will retry: %s", exc)
             return False
         self._unreadable[run_id] = self._unreadable.get(run_id, 0) + 1
