@@ -89,19 +89,31 @@ def free_port() -> int:
 class ServedWorkspace:
     """`prefect-databricks workspace serve` as a child process, to SIGKILL and restart."""
 
-    def __init__(self, data_dir: Path, port: int, token: str) -> None:
+    def __init__(
+        self, data_dir: Path, port: int, token: str, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.token = token
         self.host = f"http://127.0.0.1:{port}"
+        self.args = args
+        self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        """The serve command line: the token goes in a file beside the data dir, never in argv."""
+        token_file = self.data_dir.with_name(self.data_dir.name + ".token")
+        token_file.write_text(self.token + "\n")
+        token_file.chmod(0o600)
+        exe = Path(sys.executable).with_name("prefect-databricks")
+        command = [str(exe), "workspace", "serve", "--port", str(self.port)]
+        return [*command, "--data-dir", str(self.data_dir), "--token-file", str(token_file), *self.args]
 
     def start(self) -> ServedWorkspace:
         """Start serving and return once the API answers."""
-        exe = Path(sys.executable).with_name("prefect-databricks")
-        command = [str(exe), "workspace", "serve", "--port", str(self.port)]
-        command += ["--data-dir", str(self.data_dir), "--token", self.token]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {**os.environ, **self.env} if self.env is not None else None
+        quiet = subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.command(), stdout=quiet, stderr=quiet, env=env)
         wait_until(self._answers, f"the workspace on port {self.port} to answer", timeout=30)
         return self
 

@@ -178,7 +178,7 @@ async def test_loopback_means_127_slash_8_and_colon_colon_1(
     ui_workspace: LocalWorkspace, host: str, allowed: bool
 ) -> None:
     transport = httpx.ASGITransport(app=create_app(ui_workspace.workspace, ROUTES), client=(host, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://workspace") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
         assert (await client.get("/ui/jobs")).status_code == (200 if allowed else 403)
 
 

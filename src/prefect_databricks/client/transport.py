@@ -37,6 +37,7 @@ __all__ = ["DEFAULT_TIMEOUT", "DatabricksClient"]
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NOT_ACTED_STATUSES = frozenset({429, 503})
+_AUTH_STATUSES = frozenset({401, 403})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _log = logging.getLogger("prefect_databricks.client")
 _sleep = asyncio.sleep
@@ -44,15 +45,20 @@ _sleep = asyncio.sleep
 Outcome = httpx.Response | httpx.TransportError
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Call:
-    """What one logical call is, for retry decisions and error messages."""
+    """What one logical call is, for retry decisions and error messages.
+
+    `reauth`: the token can be refreshed (OAuth); a 401 or 403 then fetches a new token once, since a
+    restarted or rotated server refuses a cached token that has not expired.
+    """
 
     label: str
     method: str
     idempotent: bool
     ids: str = ""
     reauth: bool = False
+    refreshed: bool = False
 
 
 class DatabricksClient(PagingMixin):
@@ -167,7 +173,8 @@ class DatabricksClient(PagingMixin):
         error = error_from_response(
             status, outcome.content, outcome.reason_phrase, call.label, method=call.method, ids=call.ids
         )
-        if status == 401 and call.reauth and attempt == 1:
+        if status in _AUTH_STATUSES and call.reauth and not call.refreshed:
+            call.refreshed = True  # once: a second refusal is raised
             self.auth.invalidate()
             return error, True, 0.0
         retryable = status in _RETRY_STATUSES and (call.idempotent or status in _NOT_ACTED_STATUSES)

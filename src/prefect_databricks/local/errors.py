@@ -8,7 +8,9 @@ ApiError(status, error_code, message)
   + PermissionDenied        403 PERMISSION_DENIED
   + ResourceDoesNotExist    404 RESOURCE_DOES_NOT_EXIST
   + EndpointNotFound        404 ENDPOINT_NOT_FOUND
+  + RequestTimeout          408 REQUEST_TIMEOUT
   + ResourceAlreadyExists   409 RESOURCE_ALREADY_EXISTS
+  + RequestTooLarge         413 REQUEST_TOO_LARGE
   + RequestLimitExceeded    429 REQUEST_LIMIT_EXCEEDED
   + TemporarilyUnavailable  503 TEMPORARILY_UNAVAILABLE
 """
@@ -23,6 +25,8 @@ __all__ = [
     "MalformedRequest",
     "PermissionDenied",
     "RequestLimitExceeded",
+    "RequestTimeout",
+    "RequestTooLarge",
     "ResourceAlreadyExists",
     "ResourceDoesNotExist",
     "TemporarilyUnavailable",
@@ -90,6 +94,20 @@ class EndpointNotFound(ApiError):
 
     status = 404
     error_code = "ENDPOINT_NOT_FOUND"
+
+
+class RequestTimeout(ApiError):
+    """The client stopped sending the body of its request."""
+
+    status = 408
+    error_code = "REQUEST_TIMEOUT"
+
+
+class RequestTooLarge(ApiError):
+    """The body is larger than the route's documented limit (it is not read)."""
+
+    status = 413
+    error_code = "REQUEST_TOO_LARGE"
 
 
 class ResourceAlreadyExists(ApiError):

@@ -13,9 +13,12 @@ from typing import Any
 from .errors import InvalidParameterValue
 from .store import Cursor
 
-__all__ = ["ARRAY_PAGE_SIZE", "ListPage", "array_page", "decode_token", "encode_token", "list_page"]
+__all__ = [
+    "ARRAY_PAGE_SIZE", "ListPage", "array_page", "decode_page", "decode_token", "encode_token", "list_page",
+]
 
 ARRAY_PAGE_SIZE = 100
+_INT64 = 2**63
 
 
 def encode_token(kind: str, scope: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
@@ -27,14 +30,22 @@ def encode_token(kind: str, scope: Mapping[str, Any], payload: Mapping[str, Any]
 def decode_token(token: str, kind: str, scope: Mapping[str, Any]) -> dict[str, Any]:
     """The payload of a token made by `encode_token`; 400 if malformed or used elsewhere."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeError):
+        data = json.loads(base64.urlsafe_b64decode(token.encode("utf-8", "surrogateescape")))
+    except (ValueError, UnicodeError, RecursionError):
         raise InvalidParameterValue(f"Invalid page_token: '{token}'.") from None
     if not isinstance(data, dict) or data.get("k") != kind:
         raise InvalidParameterValue(f"Invalid page_token: '{token}'.")
     if data.get("s") != _digest(scope):
         raise InvalidParameterValue("The page_token was issued for a request with other parameters.")
     return data
+
+
+def decode_page(token: str, kind: str, scope: Mapping[str, Any]) -> int:
+    """The array page number held by a token of `encode_token(kind, scope, {"p": n})`; 400 otherwise."""
+    page = decode_token(token, kind, scope).get("p")
+    if type(page) is not int or not 0 <= page < _INT64:
+        raise InvalidParameterValue(f"Invalid page_token: '{token}'.")
+    return page
 
 
 def _digest(scope: Mapping[str, Any]) -> str:
@@ -68,8 +79,7 @@ def list_page(
     """A keyset page newest first; `fetch(cursor, offset, n)` reads n rows from the store."""
     cursor: Cursor | None = None
     if page_token:
-        data = decode_token(page_token, kind, scope)
-        cursor, offset = (int(data["a"]), int(data["b"]), str(data["d"])), 0
+        cursor, offset = _cursor(decode_token(page_token, kind, scope), page_token), 0
     rows = fetch(cursor, offset, limit + 1)
     backwards = cursor is not None and cursor[2] == "prev"
     more = len(rows) > limit
@@ -81,6 +91,16 @@ def list_page(
         _edge_token(kind, scope, key, items[-1], "next") if items and later else None,
         _edge_token(kind, scope, key, items[0], "prev") if items and earlier else None,
     )
+
+
+def _cursor(data: dict[str, Any], token: str) -> Cursor:
+    """The keyset cursor of a decoded list token; 400 unless it holds two int64 keys and a direction."""
+    first, second, direction = data.get("a"), data.get("b"), data.get("d")
+    keys_ok = all(type(key) is int and -_INT64 <= key < _INT64 for key in (first, second))
+    if not keys_ok or direction not in ("next", "prev"):
+        raise InvalidParameterValue(f"Invalid page_token: '{token}'.")
+    assert isinstance(first, int) and isinstance(second, int) and isinstance(direction, str)
+    return first, second, direction
 
 
 def _edge_token(

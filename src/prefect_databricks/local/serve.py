@@ -12,9 +12,10 @@ from types import FrameType
 import uvicorn
 
 from .api.faults import parse_spec
-from .server import build_app, listen, open_workspace
+from .server import build_app, listen, open_workspace, server_config
+from .store import DataDirInUse
 
-__all__ = ["parse_service_principals", "serve_forever"]
+__all__ = ["parse_service_principals", "read_secret_files", "serve_forever"]
 
 
 def parse_service_principals(pairs: Sequence[str]) -> dict[str, str]:
@@ -26,6 +27,32 @@ def parse_service_principals(pairs: Sequence[str]) -> dict[str, str]:
             raise ValueError("--service-principal expects ID:SECRET (a value lacks its ID or SECRET).")
         principals[client_id] = secret
     return principals
+
+
+def read_secret_files(token_file: Path | None, principals_file: Path | None) -> tuple[str | None, list[str]]:
+    """The token (first line of `token_file`) and the ID:SECRET lines of `principals_file`.
+
+    Exits with an error naming the file (never its content) if one cannot be read or is empty.
+    """
+    token = None
+    if token_file is not None:
+        token = _lines(token_file, "--token-file")[0]
+    principals = _lines(principals_file, "--service-principal-file") if principals_file is not None else []
+    return token, principals
+
+
+def _lines(path: Path, option: str) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(f"error: {option}: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SystemExit(f"error: {option}: {path} is not UTF-8 text.") from None
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        raise SystemExit(f"error: {option}: {path} holds no value.")
+    return lines
 
 
 def serve_forever(
@@ -45,17 +72,17 @@ def serve_forever(
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
                             max_task_processes=max_task_processes)
-    except ValueError as exc:
+    except (ValueError, DataDirInUse) as exc:
         raise SystemExit(f"error: {exc}") from None
-    sock = _bind(host, port)
-    bound_host, bound_port = sock.getsockname()[:2]
-    ws.config.host = f"http://{bound_host}:{bound_port}"
-    _announce(ws.config.host, ws.config.token, ws.config.data_dir)
-    config = uvicorn.Config(build_app(ws), log_level="warning", access_log=False, lifespan="on")
     try:
-        _Server(config).run(sockets=[sock])
+        sock = _bind(host, port)
+        bound_host, bound_port = sock.getsockname()[:2]
+        ws.config.host = f"http://{bound_host}:{bound_port}"
+        ws.lock_url()
+        _announce(ws.config.host, ws.config.token, ws.config.data_dir)
+        _Server(server_config(build_app(ws))).run(sockets=[sock])
     finally:
-        ws.store.close()
+        ws.close()
     print("Stopped.", flush=True)
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import h11
 import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .api.app import Surface, create_app
 from .api.counter import count_requests
@@ -23,13 +25,14 @@ from .api.faults import with_faults
 from .api.routes import ROUTES
 from .engine.scheduler import run_scheduler
 from .state import Workspace, WorkspaceSettings, default_data_dir
-from .store import Store
+from .store import DataDirLock, Store
 
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials
 
-__all__ = ["LocalWorkspace", "build_app", "listen", "open_workspace"]
+__all__ = ["HEADER_TIMEOUT", "LocalWorkspace", "build_app", "listen", "open_workspace", "server_config"]
 
+HEADER_TIMEOUT = 10.0
 _DB_FILE = "workspace.db"
 
 
@@ -43,23 +46,29 @@ def open_workspace(
 ) -> Workspace:
     """Open (or create) the workspace state under `data_dir`; the token is generated once and kept.
 
+    The data dir is held until `Workspace.close()`: DataDirInUse names the server already holding it.
     `max_task_processes` bounds the task processes running at once (None: cores × 2).
     """
     if max_task_processes is not None and max_task_processes < 1:
         raise ValueError("max_task_processes must be at least 1.")
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    store = Store(data_dir / _DB_FILE)
+    lock = DataDirLock(data_dir)
+    try:
+        store = Store(data_dir / _DB_FILE)
+    except BaseException:
+        lock.release()
+        raise
     token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
     store.set_meta("token", token)
     config = WorkspaceSettings(
         data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes
     )
-    return Workspace(config, store)
+    return Workspace(config, store, lock)
 
 
 def build_app(ws: Workspace) -> ASGIApp:
     """The ASGI app of `ws`: routes, request counting, and a lifespan running the background loops."""
-    surface = Surface.of(ws)
+    surface = Surface.of(ws, ROUTES)
     app = create_app(ws, ROUTES, surface)
 
     @contextlib.asynccontextmanager
@@ -74,6 +83,43 @@ def build_app(ws: Workspace) -> ASGIApp:
 
     app.router.lifespan_context = lifespan
     return count_requests(with_faults(app, surface.faults), surface.counter)
+
+
+class _TimedH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a header read timeout: a connection that has not sent a whole
+    request head `HEADER_TIMEOUT` seconds after it opened (or after its last answer) is closed, so
+    half-open connections cannot pile up."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_late)
+
+    def _headers_late(self) -> None:
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_config(app: ASGIApp) -> uvicorn.Config:
+    """How uvicorn serves `app`: the header read timeout above, keep-alive 5 s, lifespan on."""
+    return uvicorn.Config(
+        app, http=_TimedH11, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=5
+    )
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -149,10 +195,8 @@ class LocalWorkspace:
         sock = listen(*self._bind)
         bound_host, bound_port = sock.getsockname()[:2]
         self.workspace.config.host = f"http://{bound_host}:{bound_port}"
-        config = uvicorn.Config(
-            build_app(self.workspace), log_level="warning", access_log=False, lifespan="on"
-        )
-        self._server = uvicorn.Server(config)
+        self.workspace.lock_url()
+        self._server = uvicorn.Server(server_config(build_app(self.workspace)))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="dbx-local"
         )
@@ -168,7 +212,7 @@ class LocalWorkspace:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
-        self.workspace.store.close()
+        self.workspace.close()
         if self._tmp is not None:
             self._tmp.cleanup()
 

@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import Store
+from .store import DataDirLock, Store
 
 __all__ = ["LOCAL_USER", "IssuedToken", "Workspace", "WorkspaceSettings", "default_data_dir"]
 
 LOCAL_USER = "local-user@localhost"
 """The workspace's one user: who the workspace token signs in as."""
+_OAUTH_PREFIX = "dlo"
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass
@@ -43,12 +45,24 @@ class IssuedToken:
 class Workspace:
     """One local workspace: settings, store, clock and the tokens it issued to service principals."""
 
-    def __init__(self, config: WorkspaceSettings, store: Store) -> None:
+    def __init__(self, config: WorkspaceSettings, store: Store, lock: DataDirLock | None = None) -> None:
         self.config = config
         self.store = store
+        self.lock = lock
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
         self._doorbell: asyncio.Event | None = None
+
+    def lock_url(self) -> None:
+        """Record the URL now served (`config.host`) in the data dir's lock, for a second server to name."""
+        if self.lock is not None:
+            self.lock.announce(self.config.host)
+
+    def close(self) -> None:
+        """Close the store and let another server take the data dir."""
+        self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
     @staticmethod
     def now_ms() -> int:
@@ -56,16 +70,33 @@ class Workspace:
         return time.time_ns() // 1_000_000
 
     def token_is_valid(self, token: str) -> bool:
-        """True for the workspace token or an unexpired OAuth token this workspace issued."""
-        if secrets.compare_digest(token, self.config.token):
+        """True for the workspace token or an unexpired OAuth token this workspace issued.
+
+        Compared as UTF-8 bytes: any header value (non-ASCII included) is a wrong token, never an error.
+        """
+        if secrets.compare_digest(token.encode("utf-8", "surrogateescape"), self.config.token.encode()):
             return True
         issued = self.oauth_tokens.get(token)
-        return issued is not None and issued.expires_at > time.time()
+        if issued is not None and issued.expires_at <= time.time():
+            del self.oauth_tokens[token]
+            return False
+        return issued is not None
+
+    def looks_issued(self, token: str) -> bool:
+        """Whether `token` has the form of the OAuth tokens this workspace issues (known or not)."""
+        body = token[len(_OAUTH_PREFIX):]
+        return token.startswith(_OAUTH_PREFIX) and len(body) == 48 and all(c in _HEX for c in body)
 
     def issue_oauth_token(self, client_id: str, ttl_seconds: int) -> str:
-        """A new OAuth access token for service principal `client_id`, valid for `ttl_seconds`."""
-        token = "dlo" + secrets.token_hex(24)
-        self.oauth_tokens[token] = IssuedToken(client_id, time.time() + ttl_seconds)
+        """A new OAuth access token for service principal `client_id`, valid for `ttl_seconds`.
+
+        Expired tokens are dropped here and when presented, so the map stays as small as the live set.
+        """
+        now = time.time()
+        for stale in [t for t, issued in self.oauth_tokens.items() if issued.expires_at <= now]:
+            del self.oauth_tokens[stale]
+        token = _OAUTH_PREFIX + secrets.token_hex(24)
+        self.oauth_tokens[token] = IssuedToken(client_id, now + ttl_seconds)
         return token
 
     def caller(self, token: str) -> str:

@@ -7,6 +7,12 @@ its waiters. So N waits cost about N/25 requests per cycle instead of N. The int
 `initial_interval` and backs off to the smallest `poll_frequency_seconds` asked for; a change
 or a new run resets it. All watchers run on one background event loop (thread `dbx-watch`), so
 waiters on any loop or thread share them.
+
+Failures are isolated: a list that fails (or takes over `LIST_DEADLINE` s with the client's retries)
+makes the cycles of the next `LIST_DEADLINE` s read the watched runs one by one; each run is
+published as soon as it is read, and a run that cannot be read for `UNREADABLE_CYCLES` cycles while
+the workspace answers other requests (one succeeded in the last `ANSWERED_WINDOW` s) gets the error
+on its own waiters only; when nothing answers, it is an outage, waited through.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
+from prefect_databricks.client.errors import TransportError
 from prefect_databricks.waiting.mailbox import (
     Waiter,
     WatchStats,
@@ -35,9 +42,16 @@ if TYPE_CHECKING:
     from prefect_databricks.client import DatabricksClient
     from prefect_databricks.credentials import DatabricksCredentials
 
-__all__ = ["PAGE_SIZE", "RunWatcher", "WatchStats", "is_transient", "watcher_for"]
+__all__ = [
+    "ANSWERED_WINDOW", "GET_DEADLINE", "LIST_DEADLINE", "PAGE_SIZE", "UNREADABLE_CYCLES",
+    "RunWatcher", "WatchStats", "is_transient", "watcher_for",
+]
 
 PAGE_SIZE = 25
+LIST_DEADLINE = 10.0
+GET_DEADLINE = 10.0
+UNREADABLE_CYCLES = 3
+ANSWERED_WINDOW = 120.0
 _GET_CONCURRENCY = 8
 _BACKOFF = 1.5
 _log = logging.getLogger(__name__)
@@ -63,6 +77,9 @@ class RunWatcher:
         self._loop = background_loop()
         self._waiters: dict[int, set[Waiter]] = {}
         self._checked: dict[int, float] = {}
+        self._unreadable: dict[int, int] = {}
+        self._list_paused_until = 0.0
+        self._answered_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._interval = initial_interval
@@ -116,6 +133,7 @@ class RunWatcher:
             if not waiters:
                 del self._waiters[run_id]
                 self._checked.pop(run_id, None)
+                self._unreadable.pop(run_id, None)
 
     async def _run(self) -> None:
         while self._waiters:
@@ -147,15 +165,27 @@ class RunWatcher:
         """One poll of every watched run; True if any run's state changed."""
         client = self._client_factory()
         watched = set(self._waiters)
-        found, complete = await self._list_active(client, watched)
+        found: dict[int, dict[str, Any]] = {}
+        complete = False
+        try:
+            if time.monotonic() >= self._list_paused_until:
+                found, complete = await asyncio.wait_for(self._list_active(client, watched), LIST_DEADLINE)
+        except Exception as exc:  # a failing list must not hold back runs that can be read one by one
+            if not (is_transient(exc) or isinstance(exc, asyncio.TimeoutError)):
+                raise
+            _log.warning("Listing active runs failed, reading the watched runs one by one: %s", exc)
+            self._list_paused_until = time.monotonic() + LIST_DEADLINE
         missing = [run_id for run_id in watched if run_id not in found]
         ended = [run_id for run_id, run in found.items() if is_terminal(run)]
         to_get = ended + (missing if complete else self._stalest(missing, self._get_budget()))
-        fetched = await self._get_runs(client, to_get)
-        active = {run_id: run for run_id, run in found.items() if run_id not in ended}
+        if complete or found:
+            self._answered_at = time.monotonic()
         changed = False
-        for run_id, run in {**active, **fetched}.items():
-            changed |= self._publish(run_id, run)
+        for run_id, run in found.items():
+            if run_id not in ended:
+                self._unreadable.pop(run_id, None)
+                changed |= self._publish(run_id, run)
+        changed |= await self._get_runs(client, to_get)
         self.stats.cycles += 1
         return changed
 
@@ -197,20 +227,47 @@ class RunWatcher:
         """The runs checked longest ago, so every run gets its turn when the list is truncated."""
         return sorted(run_ids, key=lambda run_id: self._checked.get(run_id, 0.0))[:budget]
 
-    async def _get_runs(self, client: DatabricksClient, run_ids: list[int]) -> dict[int, dict[str, Any]]:
+    async def _get_runs(self, client: DatabricksClient, run_ids: list[int]) -> bool:
+        """Read and publish each run as soon as it answers; True if any changed."""
         limit = asyncio.Semaphore(_GET_CONCURRENCY)
+        failed: dict[int, Exception] = {}
+        changed = False
 
-        async def one(run_id: int) -> tuple[int, dict[str, Any] | None]:
+        async def one(run_id: int) -> bool:
             async with limit:
                 self._count("get")
                 try:
-                    return run_id, await client.get_run(run_id)
+                    run = await asyncio.wait_for(client.get_run(run_id), GET_DEADLINE)
+                except asyncio.TimeoutError:
+                    failed[run_id] = TransportError(f"GET jobs/runs/get (run_id={run_id}): no answer in time")
+                    return False
                 except Exception as exc:  # per run: one bad run must not stop the others
-                    self._on_error(exc, {run_id})
-                return run_id, None
+                    failed[run_id] = exc
+                    return False
+            self._unreadable.pop(run_id, None)
+            self._answered_at = time.monotonic()
+            return self._publish(run_id, run)
 
-        results = await asyncio.gather(*(one(run_id) for run_id in run_ids))
-        return {run_id: run for run_id, run in results if run is not None}
+        for outcome in await asyncio.gather(*(one(run_id) for run_id in run_ids)):
+            changed |= outcome
+        for run_id, exc in failed.items():
+            changed |= self._unreadable_run(run_id, exc)
+        return changed
+
+    def _unreadable_run(self, run_id: int, exc: Exception) -> bool:
+        """A run that could not be read: a lasting error, or one that outlasts the others', is its own."""
+        if not is_transient(exc):
+            return self._on_error(exc, {run_id})
+        if time.monotonic() - self._answered_at > ANSWERED_WINDOW:  # nothing answers: an outage
+            _log.warning("Polling Databricks runs failed, will retry: %s", exc)
+            return False
+        self._unreadable[run_id] = self._unreadable.get(run_id, 0) + 1
+        if self._unreadable[run_id] < UNREADABLE_CYCLES:
+            return False
+        _log.warning("Run %s could not be read in %d polls while others could: %s", run_id,
+                     UNREADABLE_CYCLES, exc)
+        self._fail(run_id, exc)
+        return True
 
     def _count(self, kind: str) -> None:
         self.stats.requests += 1

@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..state import Workspace
+from .body import read_body
 from .responses import json_response
 
 __all__ = ["TOKEN_TTL_SECONDS", "discovery", "host_metadata", "token"]
 
 TOKEN_TTL_SECONDS = 3600
+_FORM_LIMIT = 64 * 1024  # a client-credentials form is a few hundred bytes
 
 
 def _base(request: Request) -> str:
@@ -51,17 +53,23 @@ async def discovery(request: Request) -> Response:
 async def token(request: Request) -> Response:
     """The client-credentials grant for the workspace's service principals."""
     ws: Workspace = request.app.state.ws
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    raw = await read_body(request, _FORM_LIMIT)
+    form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
     if form.get("grant_type") != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "Only the client_credentials grant is supported.")
     client_id, secret = _client_credentials(request, form)
     expected = ws.config.service_principals.get(client_id or "")
-    if client_id is None or expected is None or not secrets.compare_digest(secret or "", expected):
+    if client_id is None or expected is None or not _same(secret or "", expected):
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
     access_token = ws.issue_oauth_token(client_id, TOKEN_TTL_SECONDS)
     scope = form.get("scope", "all-apis")
     body = {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS}
     return json_response({**body, "scope": scope})
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison as UTF-8 bytes (a non-ASCII secret is a wrong one, never an error)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:

@@ -45,6 +45,7 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         task_values=run_local(run).get("task_values", {}),
         env=_env(ws, run, entry),
         read_object=lambda path: read_workspace_object(ws, path),
+        secrets=(ws.config.token, *ws.config.service_principals.values()),
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
     process = start_task(resolve(task, names), context)

@@ -5,8 +5,10 @@ Every ≈50 ms (or at once when a request or a task process's exit wakes it) one
 starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
 back-filled), reads the active runs, advances each (steps.step_run) and writes back what
 changed before anything else can read it.
-No thread per run: task processes are polled, never waited on. On start, runs a crash left
-active are ended as INTERNAL_ERROR (queued runs, which never started, stay queued).
+No thread per run: task processes are polled, never waited on. On start, the runs a crash left
+with a task run RUNNING are ended as INTERNAL_ERROR, their processes killed (what they were doing
+is lost); every other acknowledged run (queued, or admitted and waiting for a task-process slot or a
+dependency) goes on where it was, since nothing of it was lost.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _CRASH_MESSAGE = (
     "The local workspace stopped while this run was active; the run was ended when the workspace "
     "started again."
 )
+_IN_FLIGHT = frozenset({LifeCycle.RUNNING.value, LifeCycle.TERMINATING.value})
 _log = logging.getLogger("prefect_databricks.local")
 
 
@@ -85,9 +88,10 @@ class Scheduler:
             self._save(run)
 
     def reconcile(self) -> None:
-        """End the runs a previous server left active (INTERNAL_ERROR, processes killed); queued runs stay."""
+        """End the runs a previous server left with a task run in flight (INTERNAL_ERROR, processes
+        killed); runs with nothing in flight (queued, or admitted and not started) go on."""
         for run in self._active_runs():
-            if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
+            if not any(entry["state"]["life_cycle_state"] in _IN_FLIGHT for entry in task_runs(run)):
                 continue
             for entry in task_runs(run):
                 kill_leftover(self.ws, run["run_id"], entry)

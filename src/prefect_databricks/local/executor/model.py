@@ -31,6 +31,8 @@ class TaskContext:
     task_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     read_object: Callable[[str], bytes | None] = field(default=lambda _path: None)
+    secrets: tuple[str, ...] = ()
+    """Values no variable of the task's environment may hold (the server's token and client secrets)."""
 
 
 @dataclass

@@ -13,17 +13,19 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .kinds import Launch
 from .model import TaskContext, TaskOutcome
 from .outcome import LOG_FILE, RESULT_FILE, read_outcome
 
-__all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess"]
+__all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess", "scrubbed"]
 
 CHILD_DIR = Path(__file__).with_name("child")
 _RUNNER = CHILD_DIR / "_task_runner.py"
 _SPEC_FILE = "task.json"
+_SCRUBBED_PREFIXES = ("DATABRICKS_", "PREFECT_DATABRICKS_")
 
 
 class LocalTaskProcess:
@@ -102,13 +104,25 @@ def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
 
 
 def _environment(launch: Launch, ctx: TaskContext) -> dict[str, str]:
-    """os.environ + ctx.env, with the dbutils shim and the task's wheels first on PYTHONPATH."""
-    env = {**os.environ, **ctx.env}
+    """The server's environment scrubbed, + ctx.env, with the dbutils shim and the wheels first on PYTHONPATH.
+
+    Scrubbed: every `DATABRICKS_*` and `PREFECT_DATABRICKS_*` variable (the server's own credentials;
+    ctx.env sets the ones a task sees on Databricks) and any variable holding one of `ctx.secrets`.
+    """
+    env = {**scrubbed(os.environ, ctx.secrets), **ctx.env}
     inherited = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
     env["PYTHONPATH"] = os.pathsep.join([str(CHILD_DIR), *launch.python_path, *inherited])
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
+
+
+def scrubbed(environ: Mapping[str, str], secrets: Sequence[str]) -> dict[str, str]:
+    """`environ` without the server's Databricks variables and without any variable holding a secret."""
+    return {
+        name: value for name, value in environ.items()
+        if not name.startswith(_SCRUBBED_PREFIXES) and not any(s and s in value for s in secrets)
+    }
 
 
 def _exited(pid: int) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterValue
-from ..paging import array_page, decode_token, encode_token, list_page
+from ..paging import array_page, decode_page, encode_token, list_page
 from ..state import Workspace
 from .permissions import grant_on_create
 from .rules import TASK_TYPES, check_git_provider, check_settings, check_task_count_for_version
@@ -68,7 +68,7 @@ def get_job(ws: Workspace, job_id: int, *, version: str, page_token: str | None)
     if version != "2.2":
         return job
     scope = {"job_id": job_id}
-    page = int(decode_token(page_token, "job", scope).get("p", 0)) if page_token else 0
+    page = decode_page(page_token, "job", scope) if page_token else 0
     doc, more = array_page(job, PAGED_ARRAYS, page)
     if more:
         doc["next_page_token"] = encode_token("job", scope, {"p": page + 1})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..paging import array_page, decode_token, encode_token
+from ..paging import array_page, decode_page, encode_token
 from ..state import Workspace
 from .lifecycle import LifeCycle, Result, can_move, state_and_status
 
@@ -186,4 +186,4 @@ def _trimmed(view: dict[str, Any], *, history: bool, resolved: bool) -> dict[str
 def _page_number(run_id: int, page_token: str | None) -> int:
     if not page_token:
         return 0
-    return int(decode_token(page_token, "runs/get", {"run_id": run_id})["p"])
+    return decode_page(page_token, "runs/get", {"run_id": run_id})

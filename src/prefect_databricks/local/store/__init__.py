@@ -6,12 +6,13 @@ Only this package holds SQL: each row class names its queries (`base` has the co
 from __future__ import annotations
 
 from .base import Cursor
+from .datadir import DataDirInUse, DataDirLock
 from .jobs import JobRows
 from .objects import ObjectRows
 from .runs import RunRows
 from .secrets import SecretRows
 
-__all__ = ["Cursor", "Store"]
+__all__ = ["Cursor", "DataDirInUse", "DataDirLock", "Store"]
 
 
 class Store(JobRows, RunRows, ObjectRows, SecretRows):

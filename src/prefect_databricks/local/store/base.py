@@ -8,7 +8,6 @@ is sent, so a `kill -9` loses nothing.
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import threading
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .datadir import private_dir, private_file
 
 __all__ = ["Cursor", "StoreBase"]
 
@@ -55,8 +56,10 @@ class StoreBase:
     """The connection, its lock and transactions; the row classes build their named queries on it."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _owner_only(path)
+        private_dir(path.parent)
+        for file in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))):
+            if file == path or file.exists():
+                private_file(file)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -128,11 +131,3 @@ class StoreBase:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
 
-
-def _owner_only(path: Path) -> None:
-    """Create the database file readable by its owner only (it holds the token and secrets).
-
-    SQLite gives its `-wal` and `-shm` files the database file's mode, so they are covered too.
-    """
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    os.chmod(path, 0o600)

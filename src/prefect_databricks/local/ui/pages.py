@@ -4,8 +4,10 @@
 is a shell whose script sends the browser on to `/ui/runs/<run>` (or `/ui/jobs/<job>`, `/ui/jobs`). The
 pages are rendered on the server from the store and refresh themselves while a run is active.
 
-Browsers send no token, so the pages answer without one only to loopback clients (127.0.0.0/8, ::1);
-any other client must send the workspace token as `Authorization: Bearer`, or gets 403.
+Browsers send no token, so the pages answer without one only to loopback clients (127.0.0.0/8, ::1)
+that name a loopback host in `Host` (`localhost`, `127.x.x.x`, `[::1]`, with any port): a page of
+another site whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name, and gets 403.
+Any other client must send the workspace token as `Authorization: Bearer`, or gets 403.
 """
 
 from __future__ import annotations
@@ -44,9 +46,17 @@ def _loopback_or_token(handler: _Page) -> Callable[[Request], Awaitable[Response
 
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
-        if not (_is_loopback(request.client.host if request.client else None) or _has_token(ws, request)):
+        client = request.client.host if request.client else None
+        if _has_token(ws, request):
+            return await handler(ws, request)
+        if not _is_loopback(client):
             raise PermissionDenied(
                 "The workspace pages answer loopback clients only; from elsewhere send the workspace token."
+            )
+        if not _names_loopback(request.headers.get("host", "")):
+            raise PermissionDenied(
+                "The workspace pages answer only when the Host header names this machine "
+                "(localhost, 127.0.0.1 or [::1])."
             )
         return await handler(ws, request)
 
@@ -60,6 +70,16 @@ def _is_loopback(host: str | None) -> bool:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
     return bool((mapped or address).is_loopback)
+
+
+def _names_loopback(host_header: str) -> bool:
+    """Whether a Host header names a loopback host: `localhost`, an IP of 127.0.0.0/8 or `[::1]`."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host == "localhost" or _is_loopback(host)
 
 
 def _has_token(ws: Workspace, request: Request) -> bool:
