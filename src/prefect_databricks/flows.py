@@ -26,7 +26,7 @@ from prefect_databricks.waiting.outcome import (
     DatabricksRunSkipped,
     DatabricksRunTimedOut,
 )
-from prefect_databricks.waiting.start import derive_token, resolve_job_id
+from prefect_databricks.waiting.start import derive_token, extra_fields, resolve_job_id
 from prefect_databricks.waiting.steps import start_repair
 
 __all__ = [
@@ -104,7 +104,7 @@ async def jobs_runs_submit_and_wait_for_completion(
         timeout_seconds=timeout_seconds,
         idempotency_token=derive_token("runs/submit", idempotency_token),
         access_control_list=access_control_list,
-        **jobs_runs_submit_kwargs,
+        **extra_fields(jobs_runs_submit_kwargs, "jobs_runs_submit_kwargs"),
     )
     how = Waiting(
         max_wait_seconds,
@@ -165,7 +165,7 @@ async def jobs_runs_submit_by_id_and_wait_for_completion(
         pipeline_params=pipeline_params,
         sql_params=sql_params,
         dbt_commands=dbt_commands,
-        **jobs_runs_submit_kwargs,
+        **extra_fields(jobs_runs_submit_kwargs, "jobs_runs_submit_kwargs"),
     )
 
 
@@ -196,7 +196,7 @@ async def jobs_run_now_and_wait(
         job_id=resolved,
         job_parameters=job_parameters,
         idempotency_token=derive_token(f"run-now:{resolved}", idempotency_token),
-        **run_now_kwargs,
+        **extra_fields(run_now_kwargs, "run_now_kwargs"),
     )
     how = Waiting(
         max_wait_seconds,
@@ -237,7 +237,7 @@ async def jobs_runs_repair_and_wait(
         rerun_all_failed_tasks=rerun_all_failed_tasks,
         rerun_dependent_tasks=rerun_dependent_tasks,
         latest_repair_id=latest_repair_id,
-        **repair_kwargs,
+        **extra_fields(repair_kwargs, "repair_kwargs"),
     )
     how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
     await start_repair(databricks_credentials, run_id, body)

@@ -16,8 +16,11 @@ from prefect.client.orchestration import get_client
 from prefect.states import Cancelling
 
 from prefect_databricks import DatabricksCredentials
-from prefect_databricks.flows import DatabricksRunTimedOut, jobs_runs_submit_and_wait_for_completion
-from prefect_databricks.flows import cancel_databricks_runs
+from prefect_databricks.flows import (
+    DatabricksRunTimedOut,
+    cancel_databricks_runs,
+    jobs_runs_submit_and_wait_for_completion,
+)
 from prefect_databricks.waiting.cancel import tracked
 from prefect_databricks.waiting.ledger import record_run
 from prefect_databricks.waiting.outcome import is_terminal
@@ -82,7 +85,7 @@ async def test_prefect_flow_timeout_cancels_the_run(
 async def test_cancellation_hook_cancels_the_runs_recorded_on_its_flow_run(
     creds: DatabricksCredentials, scripts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hook as a runner calls it in its own process: nothing tracked in memory, only the flow run's labels.
+    """The hook as a runner calls it in its own process: nothing tracked in memory, only the run's labels.
 
     The credentials come from the runner's `DATABRICKS_*` environment (set here), as no block was saved.
     """

@@ -109,16 +109,29 @@ _INSTALLED: dict[int, Any] = {}
 
 
 def install_signal_handlers() -> None:
-    """Cancel every tracked run on SIGINT/SIGTERM, then let the previous handler run (main thread only)."""
+    """Cancel every tracked run on SIGINT (and SIGTERM outside a Prefect run), then run the previous handler.
+
+    Inside a flow or task run SIGTERM belongs to Prefect: a runner's cancel is graceful (Cancelled, not
+    Crashed) only while Prefect's own handler is installed, and the flow's paths cancel the runs then.
+    Signals can be handled in the main thread only.
+    """
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in (signal.SIGINT, signal.SIGTERM):
+        if signum == signal.SIGTERM and _in_prefect_run():
+            continue
         current = signal.getsignal(signum)
         if _INSTALLED.get(signum) is current and current is not None:
             continue
         handler = _chained(current)
         signal.signal(signum, handler)
         _INSTALLED[signum] = handler
+
+
+def _in_prefect_run() -> bool:
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
 
 def _chained(previous: Any) -> Callable[[int, FrameType | None], None]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from prefect import Flow
 from prefect.utilities.asyncutils import run_coro_as_sync
+from prefect.utilities.callables import parameter_schema
 
 from prefect_databricks.waiting.cancel import cancel_tracked_sync, install_signal_handlers, tracked
 from prefect_databricks.waiting.ledger import cancel_databricks_runs
@@ -25,6 +26,7 @@ from prefect_databricks.waiting.report import run_logger
 __all__ = ["WaitingFlow", "waiting_flow"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
 def _in_sync_prefect_run() -> bool:
@@ -45,11 +47,18 @@ class WaitingFlow(Flow[..., Any]):
         self._optional_catch_all()
 
     def _optional_catch_all(self) -> None:
-        """Make `**kwargs` optional in the schema, so the flow deploys with only its required parameters."""
-        for param in inspect.signature(self.fn).parameters.values():
-            if param.kind is inspect.Parameter.VAR_KEYWORD:
-                self.parameters.required = [n for n in self.parameters.required or [] if n != param.name]
-                self.parameters.properties[param.name]["default"] = {}
+        """Show `**kwargs` as an optional dict in the signature Prefect reads for flow and deployment schemas.
+
+        Calls still go through `self.fn`, whose signature is untouched, so 0.4's keyword calls keep working.
+        """
+        params = [
+            inspect.Parameter(p.name, _KEYWORD, default=None, annotation=dict[str, Any] | None)
+            if p.kind is inspect.Parameter.VAR_KEYWORD
+            else p
+            for p in inspect.signature(self.fn).parameters.values()
+        ]
+        self.__signature__ = inspect.signature(self.fn).replace(parameters=params)
+        self.parameters = parameter_schema(self)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         owner = claim(self.name)

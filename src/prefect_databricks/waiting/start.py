@@ -13,7 +13,7 @@ from prefect_databricks.waiting.owner import current_owner
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials
 
-__all__ = ["call_handler", "derive_token", "resolve_job_id"]
+__all__ = ["call_handler", "derive_token", "extra_fields", "resolve_job_id"]
 
 
 async def resolve_job_id(credentials: DatabricksCredentials, job_id: int | None, job_name: str | None) -> int:
@@ -37,6 +37,13 @@ def derive_token(kind: str, given: str | None) -> str | None:
     if owner is None:
         return None
     return "prefect-" + hashlib.sha256(f"{owner.call_key}:{kind}".encode()).hexdigest()[:48]
+
+
+def extra_fields(kwargs: dict[str, Any], name: str) -> dict[str, Any]:
+    """The catch-all keywords, with a deployment's `{name: {...}}` parameter (the schema's dict) unpacked."""
+    extra = dict(kwargs)
+    given = extra.pop(name, None) or {}
+    return {**given, **extra}
 
 
 async def call_handler(handler: Callable[[Any], Any] | None, response: Mapping[str, Any]) -> None:
