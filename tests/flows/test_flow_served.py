@@ -106,7 +106,7 @@ async def _waiting_parent(
 async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
 ) -> None:
-    """Cancelling as the UI sets it: the run is CANCELED within one poll interval; the flow run is Cancelled."""
+    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval; the flow run Cancelled."""
     flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
     asked = time.monotonic()
     await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
