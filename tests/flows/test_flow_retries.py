@@ -47,7 +47,7 @@ async def _assert_one_repaired_success(creds: DatabricksCredentials, name: str) 
 def test_parent_retry_repairs_the_run_its_first_attempt_started(
     creds: DatabricksCredentials, scripts: Path, tmp_path: Path
 ) -> None:
-    """A sync parent with `retries=1`: attempt 2 finds the failed run (a new sub-flow run, same key) and repairs it."""
+    """A sync parent with `retries=1`: attempt 2 (a new sub-flow run, same key) finds the failed run, repairs it."""
     name = f"parent-retry-{uuid.uuid4().hex[:8]}"
     tasks = [py_task("flaky", scripts / "flaky.py", tmp_path / "marker")]
 
@@ -84,8 +84,10 @@ async def test_max_repairs_repairs_in_place_and_zero_raises(
         )
 
 
-async def test_artifacts_are_keyed_and_on_the_callers_flow_run(creds: DatabricksCredentials, scripts: Path) -> None:
-    """The link (from the start) and the table (with each task's output) sit on the user's flow run, keyed by run."""
+async def test_artifacts_are_keyed_and_on_the_callers_flow_run(
+    creds: DatabricksCredentials, scripts: Path
+) -> None:
+    """The link (from the start) and the table (each task's output too) sit on the user's flow run, keyed."""
 
     @flow
     async def user_flow() -> tuple[str, int]:
