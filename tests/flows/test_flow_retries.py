@@ -47,7 +47,7 @@ async def _assert_one_repaired_success(creds: DatabricksCredentials, name: str) 
 def test_parent_retry_repairs_the_run_its_first_attempt_started(
     creds: DatabricksCredentials, scripts: Path, tmp_path: Path
 ) -> None:
-    """A sync parent with `retries=1`: attempt 2 (a new sub-flow run, same key) finds the failed run, repairs it."""
+    """A sync parent with `retries=1`: attempt 2 (a new sub-flow run, same key) repairs the failed run."""
     name = f"parent-retry-{uuid.uuid4().hex[:8]}"
     tasks = [py_task("flaky", scripts / "flaky.py", tmp_path / "marker")]
 
