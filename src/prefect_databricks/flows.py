@@ -18,6 +18,7 @@ from prefect_databricks.models._wire import wire_fields
 from prefect_databricks.waiting.compose import Handler, Waiting, flow_result, start_and_wait, wait_and_finish
 from prefect_databricks.waiting.dual import waiting_flow
 from prefect_databricks.waiting.follow import follow_run
+from prefect_databricks.waiting.ledger import cancel_databricks_runs
 from prefect_databricks.waiting.outcome import (
     DatabricksRunCanceled,
     DatabricksRunError,
@@ -25,7 +26,7 @@ from prefect_databricks.waiting.outcome import (
     DatabricksRunSkipped,
     DatabricksRunTimedOut,
 )
-from prefect_databricks.waiting.start import derive_token, resolve_job_id
+from prefect_databricks.waiting.start import derive_token, extra_fields, resolve_job_id
 from prefect_databricks.waiting.steps import start_repair
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "DatabricksRunFailed",
     "DatabricksRunSkipped",
     "DatabricksRunTimedOut",
+    "cancel_databricks_runs",
     "jobs_run_now",
     "jobs_run_now_and_wait",
     "jobs_runs_get",
@@ -75,6 +77,7 @@ async def jobs_runs_submit_and_wait_for_completion(
     job_submission_handler: Handler | None = None,
     cancel_on_timeout: bool = True,
     fail_on_success_with_failures: bool = False,
+    max_repairs: int = 0,
     **jobs_runs_submit_kwargs: Any,
 ) -> Any:
     """Submit a one-time run and wait for it; returns task_key → notebook output (and the run).
@@ -86,11 +89,13 @@ async def jobs_runs_submit_and_wait_for_completion(
         max_wait_seconds: stop waiting after this long (no limit by default), cancelling the
             run unless `cancel_on_timeout=False`.
         poll_frequency_seconds: the longest interval between two polls.
-        idempotency_token: by default derived from the flow run id, so a retried flow run
-            re-attaches to the run it started.
+        idempotency_token: by default derived from the calling flow run and the call, so a retry
+            (of this flow or of its caller) re-attaches to the run it started, and repairs it if
+            it failed.
         return_metadata: also return the run (with every task's `output`).
         job_submission_handler: called with the submit response (awaited if async).
         fail_on_success_with_failures: treat SUCCESS_WITH_FAILURES as a failure.
+        max_repairs: repair the failed tasks (and their dependents) up to this many times before raising.
     """
     body = wire_fields(
         tasks=tasks,
@@ -99,9 +104,15 @@ async def jobs_runs_submit_and_wait_for_completion(
         timeout_seconds=timeout_seconds,
         idempotency_token=derive_token("runs/submit", idempotency_token),
         access_control_list=access_control_list,
-        **jobs_runs_submit_kwargs,
+        **extra_fields(jobs_runs_submit_kwargs, "jobs_runs_submit_kwargs"),
     )
-    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    how = Waiting(
+        max_wait_seconds,
+        poll_frequency_seconds,
+        cancel_on_timeout,
+        fail_on_success_with_failures,
+        max_repairs,
+    )
     label = f"submit-{run_name or 'run'}"
     run = await start_and_wait(
         databricks_credentials, "jobs/runs/submit", body, label, job_submission_handler, how
@@ -128,6 +139,7 @@ async def jobs_runs_submit_by_id_and_wait_for_completion(
     return_metadata: bool = False,
     cancel_on_timeout: bool = True,
     fail_on_success_with_failures: bool = False,
+    max_repairs: int = 0,
     **jobs_runs_submit_kwargs: Any,
 ) -> Any:
     """Run an existing job now (`run-now`) and wait for it; as `jobs_run_now_and_wait` by job id.
@@ -144,6 +156,7 @@ async def jobs_runs_submit_by_id_and_wait_for_completion(
         job_submission_handler=job_submission_handler,
         cancel_on_timeout=cancel_on_timeout,
         fail_on_success_with_failures=fail_on_success_with_failures,
+        max_repairs=max_repairs,
         jar_params=jar_params,
         notebook_params=notebook_params,
         python_params=python_params,
@@ -152,7 +165,7 @@ async def jobs_runs_submit_by_id_and_wait_for_completion(
         pipeline_params=pipeline_params,
         sql_params=sql_params,
         dbt_commands=dbt_commands,
-        **jobs_runs_submit_kwargs,
+        **extra_fields(jobs_runs_submit_kwargs, "jobs_runs_submit_kwargs"),
     )
 
 
@@ -169,21 +182,29 @@ async def jobs_run_now_and_wait(
     job_submission_handler: Handler | None = None,
     cancel_on_timeout: bool = True,
     fail_on_success_with_failures: bool = False,
+    max_repairs: int = 0,
     **run_now_kwargs: Any,
 ) -> Any:
     """Run a job now, by `job_id` or by exact `job_name` (one job must match), and wait for it.
 
     Other `run-now` fields (`only`, `queue`, legacy `notebook_params`, ...) go as keywords;
-    returns task_key → notebook output, and the run too with `return_metadata=True`.
+    returns task_key → notebook output, and the run too with `return_metadata=True`;
+    `max_repairs=N` repairs the failed tasks in place up to N times before raising.
     """
     resolved = await resolve_job_id(databricks_credentials, job_id, job_name)
     body = wire_fields(
         job_id=resolved,
         job_parameters=job_parameters,
         idempotency_token=derive_token(f"run-now:{resolved}", idempotency_token),
-        **run_now_kwargs,
+        **extra_fields(run_now_kwargs, "run_now_kwargs"),
     )
-    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    how = Waiting(
+        max_wait_seconds,
+        poll_frequency_seconds,
+        cancel_on_timeout,
+        fail_on_success_with_failures,
+        max_repairs,
+    )
     run = await start_and_wait(
         databricks_credentials, "jobs/run-now", body, f"job-{resolved}", job_submission_handler, how
     )
@@ -216,11 +237,11 @@ async def jobs_runs_repair_and_wait(
         rerun_all_failed_tasks=rerun_all_failed_tasks,
         rerun_dependent_tasks=rerun_dependent_tasks,
         latest_repair_id=latest_repair_id,
-        **repair_kwargs,
+        **extra_fields(repair_kwargs, "repair_kwargs"),
     )
     how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
     await start_repair(databricks_credentials, run_id, body)
-    run = await wait_and_finish(databricks_credentials, run_id, "repair", how)
+    run = await wait_and_finish(databricks_credentials, run_id, how)
     return flow_result(run, return_metadata)
 
 
@@ -236,7 +257,7 @@ async def wait_for_run(
 ) -> Any:
     """Wait for a run started elsewhere; returns task_key → notebook output (and the run), or raises."""
     how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
-    run = await wait_and_finish(databricks_credentials, run_id, "run", how)
+    run = await wait_and_finish(databricks_credentials, run_id, how)
     return flow_result(run, return_metadata)
 
 

@@ -17,6 +17,13 @@ _SCRIPTS = {
         import sys
         raise RuntimeError(" ".join(sys.argv[1:]) or "boom")
     """,
+    "flaky.py": """
+        import os, sys
+        if not os.path.exists(sys.argv[1]):
+            open(sys.argv[1], "w").close()
+            raise RuntimeError("first attempt fails")
+        print("second attempt succeeds")
+    """,
     "sleeper.py": """
         import os, sys, time
         open(sys.argv[1], "w").write(str(os.getpid()))
@@ -27,7 +34,7 @@ _SCRIPTS = {
 
 @pytest.fixture(scope="session")
 def scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory of Python scripts for `spark_python_task`s: ok.py, fail.py, sleeper.py."""
+    """Scripts for `spark_python_task`s: ok.py, fail.py, flaky.py (fails until its marker exists), sleeper."""
     folder = tmp_path_factory.mktemp("scripts")
     for name, source in _SCRIPTS.items():
         (folder / name).write_text(textwrap.dedent(source))

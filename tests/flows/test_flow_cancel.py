@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flow_helpers import alive, assert_canceled_and_killed, pid_written, py_task
+from prefect import flow
+from prefect.client.orchestration import get_client
 from prefect.states import Cancelling
 
 from prefect_databricks import DatabricksCredentials
-from prefect_databricks.flows import DatabricksRunTimedOut, jobs_runs_submit_and_wait_for_completion
-from prefect_databricks.waiting.cancel import cancel_runs_of_flow_run, track, tracked
+from prefect_databricks.flows import (
+    DatabricksRunTimedOut,
+    cancel_databricks_runs,
+    jobs_runs_submit_and_wait_for_completion,
+)
+from prefect_databricks.waiting.cancel import tracked
+from prefect_databricks.waiting.ledger import record_run
 from prefect_databricks.waiting.outcome import is_terminal
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -75,24 +82,26 @@ async def test_prefect_flow_timeout_cancels_the_run(
     await assert_canceled_and_killed(creds, run["run_id"], pid_file)
 
 
-async def test_cancellation_hook_cancels_the_runs_of_its_flow_run(
-    creds: DatabricksCredentials, scripts: Path, tmp_path: Path
+async def test_cancellation_hook_cancels_the_runs_recorded_on_its_flow_run(
+    creds: DatabricksCredentials, scripts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The `on_cancellation`/`on_crashed` hook, called as Prefect calls it when a runner cancels the flow run.
+    """The hook as a runner calls it in its own process: nothing tracked in memory, only the run's labels.
 
-    A runner-driven cancellation needs a worker process; here the hook runs with a real remote run.
+    The credentials come from the runner's `DATABRICKS_*` environment (set here), as no block was saved.
     """
     pid_file = tmp_path / "pid"
-    client = creds.get_jobs_client()
-    started = await client.call(
+    started = await creds.get_jobs_client().call(
         "jobs/runs/submit",
         params={"run_name": "hooked", "tasks": [py_task("s", scripts / "sleeper.py", pid_file)]},
     )
-    flow_run_id = uuid.uuid4()
-    track(started["run_id"], creds, flow_run_id)
-    await pid_written(pid_file)
-    await cancel_runs_of_flow_run(None, SimpleNamespace(id=flow_run_id), Cancelling())
-    assert not tracked(flow_run_id)
+    monkeypatch.setenv("DATABRICKS_HOST", creds.host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", creds.token.get_secret_value() if creds.token else "")
+    async with get_client() as client:
+        flow_run = await client.create_flow_run(flow(name="hooked-owner")(_nothing))
+        await record_run(flow_run.id, started["run_id"], creds, logging.getLogger("test"))
+        await pid_written(pid_file)
+        assert not tracked(flow_run.id)
+        await cancel_databricks_runs(None, await client.read_flow_run(flow_run.id), Cancelling())
     await assert_canceled_and_killed(creds, started["run_id"], pid_file)
 
 
@@ -131,6 +140,10 @@ async def _latest_run(creds: DatabricksCredentials, run_name: str) -> dict[str, 
         if run.get("run_name") == run_name:
             return run
     raise AssertionError(f"no run named {run_name}")
+
+
+def _nothing() -> None:
+    """The flow whose (never executed) run owns the Databricks run in the hook test."""
 
 
 def test_pid_helper_sees_this_process() -> None:

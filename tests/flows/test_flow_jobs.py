@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -133,18 +134,23 @@ async def test_artifacts_link_to_the_run_and_table_its_tasks(
     assert tables and "task_key" in str(tables[0].data) and "attempts" in str(tables[0].data)
 
 
-def test_idempotency_tokens_follow_the_flow_run_and_the_call() -> None:
-    """Same flow run attempt: one token per call; given tokens win; outside a flow the client makes one."""
+def test_idempotency_tokens_follow_the_caller_and_the_call() -> None:
+    """Tokens come from the calling flow run and the call's position: two calls differ, a given token wins.
+
+    The token of a flow run's own wait is the same in every attempt; outside a flow the client makes one.
+    """
+    from prefect_databricks.waiting.owner import bind, claim
+
+    async def token() -> str | None:
+        return derive_token("runs/submit", None)
 
     @flow
-    def tokens() -> list[str | None]:
-        return [
-            derive_token("runs/submit", None),
-            derive_token("runs/submit", None),
-            derive_token("x", "mine"),
-        ]
+    async def tokens() -> list[str | None]:
+        first = await bind(claim("w"), token())
+        second = await bind(claim("w"), token())
+        return [first, second, await token(), derive_token("x", "mine")]
 
-    first, second, given = tokens()
-    assert first and second and first != second and len(first) <= 64
+    first, second, own, given = asyncio.run(tokens())
+    assert first and second and own and first != second != own and len(first) <= 64
     assert given == "mine"
     assert derive_token("runs/submit", None) is None

@@ -1,8 +1,10 @@
 """A flow that is awaitable where code is async and runs synchronously inside a sync flow or task.
 
 Prefect returns a coroutine when an async flow is called, even from a sync parent flow, where
-it can never be awaited. These flows run to completion there instead; anywhere else (async
-code, or a plain script using `asyncio.run(...)` as with 0.4) they stay awaitable.
+it can never be awaited. These flows run to completion there instead, on Prefect's loop thread;
+a timeout, cancel or signal raised meanwhile in the calling thread cancels the runs of that call
+before it propagates. Anywhere else (async code, or a script using `asyncio.run(...)` as with
+0.4) they stay awaitable. Each call takes its owner (`owner.claim`) in the caller's context.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from typing import Any, TypeVar, cast
 
 from prefect import Flow
 from prefect.utilities.asyncutils import run_coro_as_sync
+from prefect.utilities.callables import parameter_schema
 
-from prefect_databricks.waiting.cancel import cancel_runs_of_flow_run
+from prefect_databricks.waiting.cancel import cancel_tracked_sync, install_signal_handlers, tracked
+from prefect_databricks.waiting.ledger import cancel_databricks_runs
+from prefect_databricks.waiting.owner import Owner, bind, claim
+from prefect_databricks.waiting.report import run_logger
 
 __all__ = ["WaitingFlow", "waiting_flow"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
 def _in_sync_prefect_run() -> bool:
@@ -35,17 +42,60 @@ def _in_sync_prefect_run() -> bool:
 class WaitingFlow(Flow[..., Any]):
     """A Prefect flow of this package; see the module docstring for how calls dispatch."""
 
+    def __init__(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(fn, **kwargs)
+        self._optional_catch_all()
+
+    def _optional_catch_all(self) -> None:
+        """Show `**kwargs` as an optional dict in the signature Prefect reads for flow and deployment schemas.
+
+        Calls still go through `self.fn`, whose signature is untouched, so 0.4's keyword calls keep working.
+        """
+        params = [
+            inspect.Parameter(p.name, _KEYWORD, default=None, annotation=dict[str, Any] | None)
+            if p.kind is inspect.Parameter.VAR_KEYWORD
+            else p
+            for p in inspect.signature(self.fn).parameters.values()
+        ]
+        self.__signature__ = inspect.signature(self.fn).replace(parameters=params)
+        self.parameters = parameter_schema(self)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        owner = claim(self.name)
+        install_signal_handlers()
         result = super().__call__(*args, **kwargs)
-        if inspect.isawaitable(result) and _in_sync_prefect_run():
-            return run_coro_as_sync(cast(Coroutine[Any, Any, Any], result))
-        return result
+        if not inspect.isawaitable(result):
+            return result
+        coro = bind(owner, cast(Coroutine[Any, Any, Any], result))
+        return _run_sync(coro, owner) if _in_sync_prefect_run() else coro
 
     def with_options(self, **kwargs: Any) -> WaitingFlow:
         """As `Flow.with_options`, keeping the dispatch of this class."""
-        new = super().with_options(**kwargs)
+        new = cast(WaitingFlow, super().with_options(**kwargs))
         new.__class__ = WaitingFlow
-        return cast(WaitingFlow, new)
+        new._optional_catch_all()
+        return new
+
+
+def _run_sync(coro: Coroutine[Any, Any, Any], owner: Owner | None) -> Any:
+    """Run `coro` on Prefect's loop thread; if this thread is interrupted, cancel what the call started."""
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
+
+    async def noted() -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            running.append((asyncio.get_running_loop(), task))
+        return await coro
+
+    try:
+        return run_coro_as_sync(noted())
+    except BaseException:  # a flow timeout, a Prefect cancel, a signal: the wait must not go on alone
+        items = tracked(call_key=owner.call_key) if owner is not None else []
+        if items:
+            cancel_tracked_sync(items, run_logger())
+        for loop, task in running:
+            loop.call_soon_threadsafe(task.cancel)
+        raise
 
 
 def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
@@ -57,8 +107,8 @@ def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
             fn,
             name=name,
             description=description,
-            on_cancellation=[cancel_runs_of_flow_run],
-            on_crashed=[cancel_runs_of_flow_run],
+            on_cancellation=[cancel_databricks_runs],
+            on_crashed=[cancel_databricks_runs],
         )
 
     return decorate

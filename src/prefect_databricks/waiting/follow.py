@@ -9,8 +9,10 @@ from uuid import UUID
 
 from prefect_databricks.client.errors import ClientValidationError
 from prefect_databricks.waiting.cancel import cancel_remote, install_signal_handlers, track, untrack
+from prefect_databricks.waiting.ledger import record_run
 from prefect_databricks.waiting.outcome import DatabricksRunTimedOut
-from prefect_databricks.waiting.report import StateLog, run_logger
+from prefect_databricks.waiting.owner import Owner, current_owner
+from prefect_databricks.waiting.report import StateLog, publish_link, run_logger
 from prefect_databricks.waiting.states import state_text
 from prefect_databricks.waiting.watcher import watcher_for
 
@@ -57,18 +59,22 @@ async def follow_run(
     check_wait_limits(max_wait_seconds, poll_frequency_seconds)
     log = StateLog(logger or run_logger(), run_id)
     last: dict[str, Any] = {}
-    track(run_id, credentials, current_flow_run_id())
+    owner = current_owner()
+    own = {current_flow_run_id(), owner.flow_run_id if owner else None}
+    track(run_id, credentials, frozenset(i for i in own if i), owner.call_key if owner else None)
     install_signal_handlers()
     try:
+        if owner is not None:
+            await record_run(owner.flow_run_id, run_id, credentials, log.logger)
         run = await asyncio.wait_for(
-            _follow(credentials, run_id, poll_frequency_seconds, log, last), max_wait_seconds
+            _follow(credentials, run_id, poll_frequency_seconds, log, last, owner), max_wait_seconds
         )
     except asyncio.TimeoutError:
-        raise await _timed_out(credentials, run_id, max_wait_seconds, cancel_on_timeout, last) from None
+        raise await _timed_out(credentials, run_id, max_wait_seconds, cancel_on_timeout, last, log) from None
     except Exception:
         raise
     except BaseException:  # cancelled, interrupted, terminated: the remote run must not go on alone
-        await asyncio.shield(cancel_remote(credentials, run_id))
+        await asyncio.shield(cancel_remote(credentials, run_id, log.logger))
         raise
     finally:
         untrack(run_id)
@@ -82,8 +88,11 @@ async def _follow(
     poll_frequency_seconds: float,
     log: StateLog,
     last: dict[str, Any],
+    owner: Owner | None,
 ) -> dict[str, Any]:
     async for run in watcher_for(credentials).updates(run_id, poll_frequency_seconds=poll_frequency_seconds):
+        if not last and owner is not None:
+            await publish_link(owner.flow_run_id, run)
         last.clear()
         last.update(run)
         log.update(run)
@@ -96,9 +105,10 @@ async def _timed_out(
     seconds: float | None,
     cancel: bool,
     last: dict[str, Any],
+    log: StateLog,
 ) -> DatabricksRunTimedOut:
     if cancel:
-        await cancel_remote(credentials, run_id)
+        await cancel_remote(credentials, run_id, log.logger)
     fate = "it was cancelled" if cancel else "it keeps running (cancel_on_timeout=False)"
     url = last.get("run_page_url")
     message = (

@@ -82,7 +82,7 @@ def error_texts(run: Mapping[str, Any]) -> dict[int, str]:
 
 
 def task_rows(run: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per task (latest attempt): key, state, duration, attempts, error — for a table artifact."""
+    """One row per task (latest attempt): key, state, duration, attempts, output, error (a table artifact)."""
     tasks = run.get("tasks") or ()
     attempts = Counter(str(task.get("task_key")) for task in tasks)
     return [_row(task, attempts[str(task.get("task_key"))]) for task in latest_attempts(tasks)]
@@ -96,8 +96,17 @@ def _row(task: Mapping[str, Any], attempts: int) -> dict[str, Any]:
         "state": state,
         "duration_s": _duration(task),
         "attempts": attempts,
+        "output": _output_text(task.get("output") or {}),
         "error": str(error)[:500],
     }
+
+
+def _output_text(output: Mapping[str, Any]) -> str:
+    """What a task produced, for a table cell: its notebook result, else the tail of its logs."""
+    result = (output.get("notebook_output") or {}).get("result")
+    if result is not None:
+        return str(result)[:500]
+    return str(output.get("logs") or "")[-500:]
 
 
 def _duration(task: Mapping[str, Any]) -> float | None:

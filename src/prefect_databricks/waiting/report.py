@@ -1,20 +1,23 @@
 """What the user sees while waiting: log lines on each state change and artifacts at the end.
 
 A line at the start (run id and page), one per task state change (never one per poll), one at
-the end; then a link artifact to the run page and a table artifact of the task results.
+the end; a keyed link artifact to the run page when the run starts and a keyed table of the task
+results at the end, both on the flow run that owns the wait (the user's).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 from prefect_databricks.waiting.outcome import latest_attempts
 from prefect_databricks.waiting.outputs import task_rows
 from prefect_databricks.waiting.states import message_of, state_text
 
-__all__ = ["StateLog", "publish_artifacts", "run_logger"]
+__all__ = ["StateLog", "artifact_key", "publish_link", "publish_table", "run_logger"]
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
@@ -62,20 +65,35 @@ class StateLog:
         )
 
 
-async def publish_artifacts(run: Mapping[str, Any]) -> None:
-    """A link artifact to the run page and a table of task results (inside a Prefect run only)."""
-    from prefect.artifacts import acreate_link_artifact, acreate_table_artifact
-    from prefect.context import FlowRunContext, TaskRunContext
+def artifact_key(run_id: Any) -> str:
+    """The key of a run's link artifact, `databricks-run-<run_id>` (its table adds `-tasks`)."""
+    return f"databricks-run-{run_id}"
 
-    if not (FlowRunContext.get() or TaskRunContext.get()):
-        return
+
+async def publish_link(flow_run_id: UUID, run: Mapping[str, Any]) -> None:
+    """The link to the run page, keyed, on the owner's flow run (published when the run starts)."""
     run_id = run.get("run_id")
     if run.get("run_page_url"):
-        await acreate_link_artifact(
-            link=run["run_page_url"],
-            link_text=f"Databricks run {run_id}",
-            description=f"Databricks run {run_id} ({state_text(run)})",
-        )
+        link = f"[Databricks run {run_id}]({run['run_page_url']})"
+        await _publish(flow_run_id, artifact_key(run_id), "markdown", link, f"Databricks run {run_id}")
+
+
+async def publish_table(flow_run_id: UUID, run: Mapping[str, Any]) -> None:
+    """The table of task results and outputs, keyed, on the owner's flow run (published at the end)."""
     rows = task_rows(run)
     if rows:
-        await acreate_table_artifact(table=rows, description=f"Tasks of Databricks run {run_id}")
+        run_id = run.get("run_id")
+        description = f"Tasks of Databricks run {run_id} ({state_text(run)})"
+        await _publish(flow_run_id, f"{artifact_key(run_id)}-tasks", "table", json.dumps(rows), description)
+
+
+async def _publish(flow_run_id: UUID, key: str, kind: str, data: str, description: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    artifact = ArtifactCreate(key=key, type=kind, data=data, description=description, flow_run_id=flow_run_id)
+    try:
+        async with get_client() as client:
+            await client.create_artifact(artifact)
+    except Exception as exc:  # an artifact is a view: the wait must not fail for it
+        run_logger().warning("Could not publish artifact %s: %s", key, exc)

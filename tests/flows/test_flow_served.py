@@ -1,0 +1,183 @@
+"""Flows deployed with `serve()`, driven through the Prefect API like the UI: cancel, timeout, kill, deploy.
+
+One runner child process (`runner_serve.py`) serves every deployment of this module, against the
+session's Prefect server. The parents wait with the default-like poll interval of 10 s; each
+cancel must reach Databricks before that interval is over, so no poll can have carried it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flow_helpers import assert_canceled_and_killed, eventually, pid_written, py_task
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.settings import PREFECT_API_URL
+from prefect.states import Cancelling
+from runner_serve import POLL, TIMEOUT, WAITING
+
+from prefect_databricks import DatabricksCredentials
+from prefect_databricks import flows as waiting
+from prefect_databricks.local import LocalWorkspace
+from prefect_databricks.waiting.outcome import is_terminal
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+_SERVE = Path(__file__).with_name("runner_serve.py")
+_PARENTS = ("sync-parent", "async-parent", "sync-parent-timeout", "async-parent-timeout")
+
+
+@pytest.fixture(scope="module")
+def runner(workspace: LocalWorkspace, prefect_harness: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The runner serving every deployment; stopped with SIGTERM at the end of the module."""
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "DATABRICKS_HOST": workspace.host,
+        "DATABRICKS_TOKEN": workspace.token,
+    }
+    process = subprocess.Popen([sys.executable, str(_SERVE)], env=env, cwd=_SERVE.parent)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+async def prefect(runner: subprocess.Popen[bytes]) -> AsyncIterator[PrefectClient]:
+    """A Prefect client, once the runner has registered all its deployments."""
+    async with get_client() as client:
+
+        async def registered() -> bool:
+            return len(await client.read_deployments()) >= len(_PARENTS) + len(WAITING)
+
+        await eventually(registered, "the runner to register its deployments", timeout=90)
+        yield client
+
+
+async def _start(client: PrefectClient, flow_name: str, parameters: dict[str, Any]) -> FlowRun:
+    deployment = await client.read_deployment_by_name(f"{flow_name}/test")
+    return await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+
+
+async def _final(client: PrefectClient, flow_run_id: uuid.UUID, timeout: float = 60) -> FlowRun:
+    async def final() -> FlowRun | None:
+        flow_run = await client.read_flow_run(flow_run_id)
+        return flow_run if flow_run.state is not None and flow_run.state.is_final() else None
+
+    return await eventually(final, f"flow run {flow_run_id} to end", timeout=timeout)
+
+
+async def _history(client: PrefectClient, flow_run_id: uuid.UUID) -> list[str]:
+    return [state.name for state in await client.read_flow_run_states(flow_run_id)]
+
+
+async def _waiting_parent(
+    client: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
+) -> tuple[FlowRun, int, Path, Path]:
+    """A long Databricks run and a served `parent` flow run waiting on it, once it is waiting."""
+    task_pid, flow_pid = tmp_path / "task-pid", tmp_path / "flow-pid"
+    body = {"run_name": parent, "tasks": [py_task("s", scripts / "sleeper.py", task_pid)]}
+    run_id = (await creds.get_jobs_client().call("jobs/runs/submit", params=body))["run_id"]
+    flow_run = await _start(client, parent, {"run_id": run_id, "pid_path": str(flow_pid)})
+
+    async def recorded() -> bool:
+        labels = (await client.read_flow_run(flow_run.id)).labels
+        return f"prefect-databricks.run.{run_id}" in labels
+
+    await pid_written(task_pid)
+    await eventually(recorded, "the parent to record its Databricks run", timeout=90)
+    return flow_run, run_id, task_pid, flow_pid
+
+
+@pytest.mark.parametrize("parent", ["sync-parent", "async-parent"])
+async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
+    prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
+) -> None:
+    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval; the flow run Cancelled."""
+    flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
+    asked = time.monotonic()
+    await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
+    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=POLL)
+    assert time.monotonic() - asked < POLL
+    final = await _final(prefect, flow_run.id)
+    history = await _history(prefect, flow_run.id)
+    assert final.state is not None and final.state.is_cancelled(), history
+    assert "Crashed" not in history, history
+
+
+@pytest.mark.parametrize("parent", ["sync-parent-timeout", "async-parent-timeout"])
+async def test_flow_timeout_cancels_the_run_within_one_poll(
+    prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
+) -> None:
+    """A parent's `timeout_seconds` ends it TimedOut and cancels its run before the next poll."""
+    flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
+    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=TIMEOUT + POLL)
+    final = await _final(prefect, flow_run.id)
+    history = await _history(prefect, flow_run.id)
+    assert final.state is not None and final.state.name == "TimedOut", history
+    assert "Crashed" not in history, history
+
+
+async def test_kill_9_of_the_flow_process_still_cancels_the_run(
+    prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path
+) -> None:
+    """the runner marks it Crashed, and its `cancel_databricks_runs` hook cancels."""
+    started = await _waiting_parent(prefect, creds, scripts, tmp_path, "sync-parent")
+    flow_run, run_id, task_pid, flow_pid = started
+    os.kill(int(flow_pid.read_text()), signal.SIGKILL)
+    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=30)
+    final = await _final(prefect, flow_run.id)
+    assert final.state is not None and final.state.is_crashed()
+
+
+async def test_every_waiting_flow_deploys_and_runs_with_only_its_required_parameters(
+    prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path
+) -> None:
+    """`create_flow_run_from_deployment` with the required parameters only (a saved block as the credentials).
+
+    The server checks the parameters against the deployment's schema (it answered 409 "'run_now_kwargs' is
+    a required property" before); each flow run must then complete.
+    """
+    block = f"served-{uuid.uuid4().hex[:8]}"
+    await creds.model_copy().save(block, overwrite=True)
+    document = await prefect.read_block_document_by_name(block, "databricks-credentials")
+    ref = {"$ref": {"block_document_id": str(document.id)}}
+    client = creds.get_jobs_client()
+    task = py_task("t", scripts / "ok.py")
+    job_id = (await client.call("jobs/create", params={"name": block, "tasks": [task]}))["job_id"]
+    flaky = {"run_name": block, "tasks": [py_task("f", scripts / "flaky.py", tmp_path / "marker")]}
+    failed = (await client.call("jobs/runs/submit", params=flaky))["run_id"]
+    done = (await client.call("jobs/runs/submit", params={"run_name": block, "tasks": [task]}))["run_id"]
+
+    async def ended() -> bool:
+        return all([is_terminal(await client.get_run(run_id)) for run_id in (failed, done)])
+
+    await eventually(ended, "the runs to repair and to wait for to end")
+    required = {
+        "jobs_run_now_and_wait": {"job_id": job_id},
+        "jobs_runs_submit_and_wait_for_completion": {"tasks": [task]},
+        "jobs_runs_submit_by_id_and_wait_for_completion": {"job_id": job_id},
+        "jobs_runs_repair_and_wait": {"run_id": failed},
+        "wait_for_run": {"run_id": done},
+        "jobs_runs_wait_for_completion": {"multi_task_jobs_runs_id": done},
+    }
+    runs = {}
+    for name in WAITING:
+        flow = getattr(waiting, name)
+        runs[name] = await _start(prefect, flow.name, {"databricks_credentials": ref, **required[name]})
+    ends = await asyncio.gather(*(_final(prefect, run.id, timeout=120) for run in runs.values()))
+    states = {name: end.state.name if end.state else None for name, end in zip(runs, ends, strict=True)}
+    assert set(states.values()) == {"Completed"}, states
