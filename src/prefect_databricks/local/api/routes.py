@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from ..ui import pages
-from . import control, files, jobs, oidc, runs
+from . import control, files, jobs, oidc, runs, scim
 from .app import api
 from .app import control as local_api
 
@@ -49,6 +49,8 @@ ROUTES: list[BaseRoute] = [
     *api("GET", "workspace/list", files.list_, versions=_V20),
     *api("GET", "workspace/get-status", files.get_status, versions=_V20),
     *api("POST", "workspace/delete", files.delete, versions=_V20),
+    # SCIM: the caller
+    *api("GET", "preview/scim/v2/Me", scim.me, versions=_V20),
     # OAuth: host metadata, OIDC discovery, client-credentials tokens
     Route("/.well-known/databricks-config", oidc.host_metadata, methods=["GET"]),
     Route("/oidc/.well-known/oauth-authorization-server", oidc.discovery, methods=["GET"]),
