@@ -13,6 +13,7 @@ workspace_app = typer.Typer(help="The local Databricks workspace.", no_args_is_h
 
 _DATA_HELP = "State directory (default: ~/.prefect-databricks/workspace)."
 _TOKEN_HELP = "Token to accept (default: generated once, kept in the data dir)."
+_TLS_HELP = "Serve https with a certificate for 127.0.0.1/localhost generated into the data dir."
 _FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
 
 
@@ -29,6 +30,9 @@ def serve(
     max_task_processes: Annotated[
         int | None, typer.Option(min=1, help="Task processes running at once (default: cores × 2).")
     ] = None,
+    tls: Annotated[bool, typer.Option(help=_TLS_HELP)] = False,
+    cert: Annotated[Path | None, typer.Option(help="PEM certificate for https (with --key).")] = None,
+    key: Annotated[Path | None, typer.Option(help="PEM private key of --cert.")] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM."""
     from prefect_databricks.local.serve import serve_forever
@@ -41,4 +45,7 @@ def serve(
         faults=faults,
         service_principals=service_principal or [],
         max_task_processes=max_task_processes,
+        tls=tls,
+        cert=cert,
+        key=key,
     )

@@ -12,7 +12,8 @@ from types import FrameType
 import uvicorn
 
 from .api.faults import parse_spec
-from .server import build_app, listen, open_workspace
+from .server import listen, open_workspace, tls_files, uvicorn_config
+from .tls import TlsFiles
 
 __all__ = ["parse_service_principals", "serve_forever"]
 
@@ -37,21 +38,28 @@ def serve_forever(
     faults: str | None,
     service_principals: Sequence[str],
     max_task_processes: int | None = None,
+    tls: bool = False,
+    cert: Path | None = None,
+    key: Path | None = None,
 ) -> None:
-    """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn."""
+    """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn.
+
+    With `tls` (or `cert`/`key`) it serves https, and prints the CA file for clients to trust.
+    """
     try:
         principals = parse_service_principals(service_principals)
         if faults:
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
                             max_task_processes=max_task_processes)
+        files = tls_files(ws.config.data_dir, tls=tls, cert=cert, key=key)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
-    ws.config.host = f"http://{bound_host}:{bound_port}"
-    _announce(ws.config.host, ws.config.token, ws.config.data_dir)
-    config = uvicorn.Config(build_app(ws), log_level="warning", access_log=False, lifespan="on")
+    ws.config.host = f"{'https' if files else 'http'}://{bound_host}:{bound_port}"
+    _announce(ws.config.host, ws.config.token, ws.config.data_dir, files)
+    config = uvicorn_config(ws, files)
     try:
         _Server(config).run(sockets=[sock])
     finally:
@@ -75,14 +83,16 @@ def _bind(host: str, port: int) -> socket.socket:
         raise SystemExit(f"error: cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def _announce(url: str, token: str, data_dir: Path) -> None:
+def _announce(url: str, token: str, data_dir: Path, files: TlsFiles | None) -> None:
     lines = [
         f"Local Databricks workspace serving at {url}",
         f"Token: {token}",
         f"Data: {data_dir}",
+        *([f"CA: {files.ca}"] if files else []),
         "",
         f"export DATABRICKS_HOST={url}",
         f"export DATABRICKS_TOKEN={token}",
+        *([f"export SSL_CERT_FILE={files.ca} REQUESTS_CA_BUNDLE={files.ca}"] if files else []),
         "",
         "Press Ctrl-C to stop.",
     ]
