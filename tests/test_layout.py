@@ -15,8 +15,9 @@ GENERATED = {PACKAGE / "models" / "_generated.py", LOCAL / "jobs" / "schema.py"}
 _LOCAL_MODULE = "prefect_databricks.local"
 _BASE = {"state", "store", "errors", "paging"}
 ALLOWED = {
-    "server": {"api", "engine"} | _BASE,
-    "serve": {"server", "api"} | _BASE,
+    "server": {"api", "engine", "tls"} | _BASE,
+    "serve": {"server", "api", "tls"} | _BASE,
+    "tls": set(),
     "__init__": {"server"},
     "api": {"ui", "runs", "jobs", "files", "secrets", "spark"} | _BASE,
     "ui": {"runs", "jobs", "files"} | _BASE,

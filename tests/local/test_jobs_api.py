@@ -232,7 +232,8 @@ _BAD_SETTINGS = [
     ({"tags": {f"k{i}": "v" for i in range(26)}}, "tags"),
     ({"tags": {"k": 1}}, "tags"),
     ({"max_concurrent_runs": 1001}, "max_concurrent_runs"),
-    ({"max_concurrent_runs": "1"}, "max_concurrent_runs"),
+    ({"max_concurrent_runs": "one"}, "max_concurrent_runs"),
+    ({"max_concurrent_runs": "1.5"}, "max_concurrent_runs"),
     ({"max_concurrent_runs": True}, "max_concurrent_runs"),
     ({"name": "é" * 2049}, "name"),
     ({"description": "d" * 27701}, "description"),
@@ -253,7 +254,7 @@ _BAD_SETTINGS = [
     ({"tasks": [{**_task("a"), "job_cluster_key": "nope"}]}, "tasks[0].job_cluster_key"),
     ({"tasks": [{**_task("a"), "environment_key": "nope"}]}, "tasks[0].environment_key"),
     ({"access_control_list": [{"user_name": "u@x.com", "permission_level": "CAN"}]}, "access_control_list"),
-    ({"notebook_task": {"notebook_path": "/x"}}, "notebook_task: the single-task job format"),
+    ({"notebook_task": {"notebook_path": "/x"}}, "notebook_task: the single-task format"),
 ]
 
 

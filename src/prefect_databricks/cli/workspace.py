@@ -18,6 +18,7 @@ _TOKEN_HELP = (
 _TOKEN_FILE_HELP = "File holding the token to accept (its first line)."
 _SP_HELP = "OAuth M2M client as ID:SECRET (repeatable). Visible in `ps`: prefer --service-principal-file."
 _SP_FILE_HELP = "File of OAuth M2M clients, one ID:SECRET a line (# comments and blank lines skipped)."
+_TLS_HELP = "Serve https with a certificate for 127.0.0.1/localhost generated into the data dir."
 _FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
 
 
@@ -39,6 +40,9 @@ def serve(
     max_task_processes: Annotated[
         int | None, typer.Option(min=1, help="Task processes running at once (default: cores × 2).")
     ] = None,
+    tls: Annotated[bool, typer.Option(help=_TLS_HELP)] = False,
+    cert: Annotated[Path | None, typer.Option(help="PEM certificate for https (with --key).")] = None,
+    key: Annotated[Path | None, typer.Option(help="PEM private key of --cert.")] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM.
 
@@ -56,4 +60,7 @@ def serve(
         faults=faults,
         service_principals=[*(service_principal or []), *principals],
         max_task_processes=max_task_processes,
+        tls=tls,
+        cert=cert,
+        key=key,
     )

@@ -12,8 +12,9 @@ from types import FrameType
 import uvicorn
 
 from .api.faults import parse_spec
-from .server import build_app, listen, open_workspace, server_config
+from .server import build_app, listen, open_workspace, server_config, tls_files
 from .store import DataDirInUse
+from .tls import TlsFiles
 
 __all__ = ["parse_service_principals", "read_secret_files", "serve_forever"]
 
@@ -64,23 +65,30 @@ def serve_forever(
     faults: str | None,
     service_principals: Sequence[str],
     max_task_processes: int | None = None,
+    tls: bool = False,
+    cert: Path | None = None,
+    key: Path | None = None,
 ) -> None:
-    """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn."""
+    """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn.
+
+    With `tls` (or `cert`/`key`) it serves https, and prints the CA file for clients to trust.
+    """
     try:
         principals = parse_service_principals(service_principals)
         if faults:
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
                             max_task_processes=max_task_processes)
+        files = tls_files(ws.config.data_dir, tls=tls, cert=cert, key=key)
     except (ValueError, DataDirInUse) as exc:
         raise SystemExit(f"error: {exc}") from None
     try:
         sock = _bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]
-        ws.config.host = f"http://{bound_host}:{bound_port}"
+        ws.config.host = f"{'https' if files else 'http'}://{bound_host}:{bound_port}"
         ws.lock_url()
-        _announce(ws.config.host, ws.config.token, ws.config.data_dir)
-        _Server(server_config(build_app(ws))).run(sockets=[sock])
+        _announce(ws.config.host, ws.config.token, ws.config.data_dir, files)
+        _Server(server_config(build_app(ws), files)).run(sockets=[sock])
     finally:
         ws.close()
     print("Stopped.", flush=True)
@@ -102,14 +110,16 @@ def _bind(host: str, port: int) -> socket.socket:
         raise SystemExit(f"error: cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def _announce(url: str, token: str, data_dir: Path) -> None:
+def _announce(url: str, token: str, data_dir: Path, files: TlsFiles | None) -> None:
     lines = [
         f"Local Databricks workspace serving at {url}",
         f"Token: {token}",
         f"Data: {data_dir}",
+        *([f"CA: {files.ca}"] if files else []),
         "",
         f"export DATABRICKS_HOST={url}",
         f"export DATABRICKS_TOKEN={token}",
+        *([f"export SSL_CERT_FILE={files.ca} REQUESTS_CA_BUNDLE={files.ca}"] if files else []),
         "",
         "Press Ctrl-C to stop.",
     ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import secrets
 import socket
+import ssl
 import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -26,14 +27,18 @@ from .api.routes import ROUTES
 from .engine.scheduler import run_scheduler
 from .state import Workspace, WorkspaceSettings, default_data_dir
 from .store import DataDirLock, Store
+from .tls import TlsFiles, ensure_certificate
 
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials
 
-__all__ = ["HEADER_TIMEOUT", "LocalWorkspace", "build_app", "listen", "open_workspace", "server_config"]
+__all__ = [
+    "HEADER_TIMEOUT", "LocalWorkspace", "build_app", "listen", "open_workspace", "server_config", "tls_files",
+]
 
 HEADER_TIMEOUT = 10.0
 _DB_FILE = "workspace.db"
+_GRACE_SECONDS = 2
 
 
 def open_workspace(
@@ -115,11 +120,28 @@ class _TimedH11(H11Protocol):
             self.transport.close()
 
 
-def server_config(app: ASGIApp) -> uvicorn.Config:
-    """How uvicorn serves `app`: the header read timeout above, keep-alive 5 s, lifespan on."""
+def server_config(app: ASGIApp, files: TlsFiles | None = None) -> uvicorn.Config:
+    """How uvicorn serves `app`: the header read timeout above, keep-alive 5 s, lifespan on, over TLS
+    when `files` are given."""
+    ssl: dict[str, Any] = {}
+    if files is not None:
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
     return uvicorn.Config(
-        app, http=_TimedH11, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=5
+        app, http=_TimedH11, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=5, **ssl
     )
+
+
+def tls_files(data_dir: Path, *, tls: bool, cert: Path | None, key: Path | None) -> TlsFiles | None:
+    """The TLS files to serve with: `cert`/`key` when given (the cert is then what clients trust),
+    else with `tls` the ones generated into the data dir, else None (plain HTTP)."""
+    if (cert is None) != (key is None):
+        raise ValueError("--cert and --key go together: give both or neither.")
+    if cert is not None and key is not None:
+        for path in (cert, key):
+            if not Path(path).is_file():
+                raise ValueError(f"No such file: {path}")
+        return TlsFiles(Path(cert), Path(cert), Path(key))
+    return ensure_certificate(data_dir) if tls else None
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -141,7 +163,8 @@ class LocalWorkspace:
 
     `with LocalWorkspace(data_dir=..., port=0) as ws:` gives `ws.host`, `ws.token` and
     `ws.credentials()`; the state stays in `data_dir` (a temporary one if omitted). At most
-    `max_task_processes` task processes run at once (default: cores × 2).
+    `max_task_processes` task processes run at once (default: cores × 2). `tls=True` serves https with
+    a certificate generated into the data dir (`cert`/`key` to bring one); `ws.ca_file` is what to trust.
     """
 
     def __init__(
@@ -154,6 +177,9 @@ class LocalWorkspace:
         service_principals: Mapping[str, str] | None = None,
         faults: str | None = None,
         max_task_processes: int | None = None,
+        tls: bool = False,
+        cert: Path | str | None = None,
+        key: Path | str | None = None,
     ) -> None:
         self._tmp: Any = None
         if data_dir is None:
@@ -164,6 +190,10 @@ class LocalWorkspace:
         self.workspace = open_workspace(
             Path(data_dir), token=token, service_principals=service_principals, faults=faults,
             max_task_processes=max_task_processes,
+        )
+        self.tls = tls_files(
+            self.workspace.config.data_dir, tls=tls, cert=Path(cert) if cert else None,
+            key=Path(key) if key else None,
         )
         self._bind = (host, port)
         self._server: uvicorn.Server | None = None
@@ -180,6 +210,11 @@ class LocalWorkspace:
         return self.workspace.config.token
 
     @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate clients trust to reach this workspace over TLS (None without TLS)."""
+        return self.tls.ca if self.tls is not None else None
+
+    @property
     def data_dir(self) -> Path:
         """Where the state is kept."""
         return self.workspace.config.data_dir
@@ -188,15 +223,19 @@ class LocalWorkspace:
         """A `DatabricksCredentials` block pointing at this workspace."""
         from prefect_databricks.credentials import DatabricksCredentials
 
-        return DatabricksCredentials(databricks_instance=self.host, token=SecretStr(self.token))
+        extra: dict[str, Any] = {}
+        if self.tls is not None:
+            extra["client_kwargs"] = {"verify": ssl.create_default_context(cafile=str(self.tls.ca))}
+        return DatabricksCredentials(databricks_instance=self.host, token=SecretStr(self.token), **extra)
 
     def start(self) -> LocalWorkspace:
         """Bind the port and serve in a background thread; returns once requests are answered."""
         sock = listen(*self._bind)
         bound_host, bound_port = sock.getsockname()[:2]
-        self.workspace.config.host = f"http://{bound_host}:{bound_port}"
+        scheme = "https" if self.tls is not None else "http"
+        self.workspace.config.host = f"{scheme}://{bound_host}:{bound_port}"
         self.workspace.lock_url()
-        self._server = uvicorn.Server(server_config(build_app(self.workspace)))
+        self._server = uvicorn.Server(server_config(build_app(self.workspace), self.tls))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="dbx-local"
         )
@@ -211,6 +250,9 @@ class LocalWorkspace:
         """Stop serving and close the store."""
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
+            self._thread.join(timeout=_GRACE_SECONDS)
+            # Idle keep-alive TLS connections wait for a close_notify their client may never send.
+            self._server.force_exit = True
             self._thread.join(timeout=10)
         self.workspace.close()
         if self._tmp is not None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.shapes import int_from_text
 
 __all__ = ["Params"]
 
@@ -33,12 +34,16 @@ class Params:
         return self.data[name]
 
     def int(self, name: str, *, required: bool = False, default: int | None = None) -> int | None:
-        """An integer field (strings of digits accepted from a query string)."""
+        """An integer field; a string of digits counts too, from a query string or a JSON body.
+
+        The service follows proto3's JSON mapping, where an int64 may be sent as a decimal string
+        (Airflow's provider and the legacy databricks-cli send ids that way).
+        """
         value = self.require(name) if required else self.data.get(name)
         if value is None:
             return default
-        if isinstance(value, str) and self.from_query:
-            value = _parse_int(name, value)
+        if isinstance(value, str):
+            value = int_from_text(name, value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidParameterValue(f"Invalid value for field {name}: expected an integer.")
         if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
@@ -76,12 +81,3 @@ class Params:
         if value is not None and not isinstance(value, dict):
             raise InvalidParameterValue(f"Invalid value for field {name}: expected an object.")
         return value
-
-
-def _parse_int(name: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidParameterValue(
-            f"Invalid value for field {name}: '{value}' is not an integer."
-        ) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from ..ui import pages
-from . import control, files, jobs, oidc, runs, secrets
+from . import control, files, jobs, oidc, runs, scim, secrets
 from .app import api
 from .app import control as local_api
 
@@ -57,6 +57,8 @@ ROUTES: list[BaseRoute] = [
     *api("GET", "secrets/list", secrets.list_, versions=_V20),
     *api("POST", "secrets/delete", secrets.delete, versions=_V20),
     *api("GET", "secrets/get", secrets.get, versions=_V20),
+    # SCIM: the caller
+    *api("GET", "preview/scim/v2/Me", scim.me, versions=_V20),
     # OAuth: host metadata, OIDC discovery, client-credentials tokens
     Route("/.well-known/databricks-config", oidc.host_metadata, methods=["GET"]),
     Route("/oidc/.well-known/oauth-authorization-server", oidc.discovery, methods=["GET"]),

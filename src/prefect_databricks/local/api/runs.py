@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.shapes import with_numbers
+from ..jobs.single_task import SINGLE_TASK, is_single_task, to_tasks
 from ..runs import create, output, repairs, service
 from ..runs.create import RunNowRequest, SubmitRequest
 from ..runs.references import LEGACY_PARAMS
@@ -41,14 +43,17 @@ async def run_now(call: Call) -> dict[str, Any]:
 
 
 async def submit(call: Call) -> dict[str, Any]:
-    """jobs/runs/submit."""
-    params = call.params
+    """jobs/runs/submit; on 2.0 also in the single-task format (the task's fields at the top level)."""
+    single = is_single_task(call.params.data)
+    body = to_tasks(call.params.data, version=call.version, path="", name_field="run_name")
+    params = Params(body, from_query=False)
     request = SubmitRequest(
-        tasks=params.list("tasks") or [],
+        tasks=with_numbers(params.list("tasks") or [], "list:SubmitTask"),
         run_name=params.str("run_name"),
         idempotency_token=params.str("idempotency_token"),
         timeout_seconds=params.int("timeout_seconds", default=0) or 0,
-        job_clusters=params.list("job_clusters") or [],
+        job_clusters=with_numbers(params.list("job_clusters") or [], "list:JobCluster"),
+        format=SINGLE_TASK if single else "MULTI_TASK",
     )
     return create.submit(call.ws, request, version=call.version, creator=call.caller)
 

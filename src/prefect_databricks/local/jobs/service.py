@@ -2,10 +2,10 @@
 
 Jobs are stored with the server-side defaults already applied (as `jobs/get` shows them), so the
 scheduler reads `settings` straight from the store. Fidelity gaps: `include_trigger_state` and
-`trigger_details` are not produced; `effective_budget_policy_id` is not computed; the 2.0 single-task
-format is refused (400) rather than converted; the per-endpoint request rate limits are not enforced
-(the fault switch injects 429s instead); 2.0/2.1 `jobs/list` refuses a job of more than 100 tasks only
-with `expand_tasks`.
+`trigger_details` are not produced; `effective_budget_policy_id` is not computed; the per-endpoint
+request rate limits are not enforced (the fault switch injects 429s instead); 2.0/2.1 `jobs/list`
+refuses a job of more than 100 tasks only with `expand_tasks`. The 2.0 single-task format is kept as a
+one-task job (`single_task.py`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from ..errors import InvalidParameterValue
 from ..paging import array_page, decode_page, encode_token, list_page
 from ..state import Workspace
 from .permissions import grant_on_create
-from .rules import TASK_TYPES, check_git_provider, check_settings, check_task_count_for_version
+from .rules import check_git_provider, check_settings, check_task_count_for_version
 from .settings import PAGED_ARRAYS, apply_update, with_defaults
-from .shapes import check_shape
+from .shapes import check_shape, with_numbers
+from .single_task import SINGLE_TASK, as_single_task, is_single_task, merge_into_task, to_tasks
 
 __all__ = [
     "create_job",
@@ -46,7 +47,9 @@ def load_job(ws: Workspace, job_id: int) -> dict[str, Any]:
 def create_job(ws: Workspace, body: dict[str, Any], *, version: str, creator: str) -> dict[str, int]:
     """`jobs/create`: validate, fill defaults, store; `access_control_list` sets the first permissions."""
     acl = body.pop("access_control_list", None)
-    settings = _checked(body, version, queue_enabled=version == "2.2", path="")
+    single = is_single_task(body)
+    body = to_tasks(with_numbers(body, "JobSettings"), version=version, path="")
+    settings = _checked(body, version, queue_enabled=version == "2.2", path="", single_task=single)
     job: dict[str, Any] = {
         "job_id": ws.store.new_id(),
         "creator_user_name": creator,
@@ -65,6 +68,8 @@ def get_job(ws: Workspace, job_id: int, *, version: str, page_token: str | None)
     job = load_job(ws, job_id)
     tasks = job["settings"].get("tasks") or []
     check_task_count_for_version(len(tasks), version)
+    if version == "2.0":
+        return {**job, "settings": as_single_task(job["settings"])}
     if version != "2.2":
         return job
     scope = {"job_id": job_id}
@@ -110,10 +115,14 @@ def list_jobs(
 def reset_job(ws: Workspace, job_id: int, new_settings: Any, *, version: str) -> None:
     """`jobs/reset`: replace the settings whole; an omitted `run_as` keeps the previous one."""
     job = load_job(ws, job_id)
+    new_settings = with_numbers(new_settings, "JobSettings")
     check_shape(new_settings, "JobSettings", "new_settings")
+    single = is_single_task(new_settings)
+    new_settings = to_tasks(new_settings, version=version, path="new_settings")
     if "run_as" not in new_settings and "run_as" in job["settings"]:
         new_settings = {**new_settings, "run_as": job["settings"]["run_as"]}
-    job["settings"] = _checked(new_settings, version, queue_enabled=version == "2.2", path="new_settings")
+    job["settings"] = _checked(new_settings, version, queue_enabled=version == "2.2", path="new_settings",
+                               single_task=single)
     job["run_as_user_name"] = _run_as_name(job["settings"], job["creator_user_name"])
     ws.store.put_job(job)
 
@@ -123,11 +132,18 @@ def update_job(
 ) -> None:
     """`jobs/update`: fields replaced, `tasks`/`job_clusters` merged by key, `fields_to_remove` dropped."""
     job = load_job(ws, job_id)
+    new_settings = with_numbers(new_settings, "JobSettings")
     check_shape(new_settings, "JobSettings", "new_settings")
     check_shape(fields_to_remove, "list:str", "fields_to_remove")
+    single = job["settings"].get("format") == SINGLE_TASK
+    if single and version == "2.0":
+        new_settings = merge_into_task(job["settings"], new_settings)
+    new_settings = to_tasks(new_settings, version=version, path="new_settings")
     merged = apply_update(job["settings"], new_settings, fields_to_remove)
     queue_enabled = bool(job["settings"].get("queue", {}).get("enabled"))
-    job["settings"] = _checked(merged, version, queue_enabled=queue_enabled, path="new_settings")
+    single = single and len(merged.get("tasks") or []) == 1
+    job["settings"] = _checked(merged, version, queue_enabled=queue_enabled, path="new_settings",
+                               single_task=single)
     job["run_as_user_name"] = _run_as_name(job["settings"], job["creator_user_name"])
     ws.store.put_job(job)
 
@@ -138,26 +154,16 @@ def delete_job(ws: Workspace, job_id: int) -> None:
     ws.store.delete_job(job_id)
 
 
-def _checked(settings: Any, version: str, *, queue_enabled: bool, path: str) -> dict[str, Any]:
-    """Settings validated and completed with the server-side defaults."""
+def _checked(
+    settings: Any, version: str, *, queue_enabled: bool, path: str, single_task: bool = False
+) -> dict[str, Any]:
+    """Settings validated and completed with the server-side defaults (`single_task`: a 2.0-format job)."""
     check_git_provider(settings.get("git_source") if isinstance(settings, dict) else None)
     check_shape(settings, "JobSettings", path)
-    _refuse_single_task_format(settings, path)
     check_task_count_for_version(len(settings.get("tasks") or []), version)
-    completed = with_defaults(settings, queue_enabled=queue_enabled)
+    completed = with_defaults(settings, queue_enabled=queue_enabled, single_task=single_task)
     check_settings(completed, path)
     return completed
-
-
-def _refuse_single_task_format(settings: dict[str, Any], path: str) -> None:
-    """The 2.0 single-task format (a task type at the top level) is refused rather than dropped silently."""
-    found = sorted(TASK_TYPES & settings.keys())
-    if found:
-        field = f"{path}.{found[0]}" if path else found[0]
-        raise InvalidParameterValue(
-            f"Invalid value for field {field}: the single-task job format is not supported by the local "
-            "workspace; declare the task in `tasks` (with a task_key)."
-        )
 
 
 def _run_as_name(settings: dict[str, Any], creator: str) -> str:
@@ -183,8 +189,10 @@ def _check_offset(offset: int) -> int:
 def _list_item(job: dict[str, Any], version: str, expand: bool) -> dict[str, Any]:
     """A job as `jobs/list` shows it: no `run_as_user_name`; tasks and clusters only with `expand_tasks`."""
     item = {k: v for k, v in job.items() if k != "run_as_user_name"}
+    if version == "2.0":
+        item["settings"] = as_single_task(job["settings"])
     if not expand:
-        item["settings"] = {k: v for k, v in job["settings"].items() if k not in ("tasks", "job_clusters")}
+        item["settings"] = {k: v for k, v in item["settings"].items() if k not in ("tasks", "job_clusters")}
         return item
     check_task_count_for_version(len(job["settings"].get("tasks") or []), version)
     if version != "2.2":

@@ -26,12 +26,17 @@ _TASK_DEFAULTS: dict[str, Any] = {"run_if": "ALL_SUCCESS", "timeout_seconds": 0,
 _SOURCED_TASKS = ("notebook_task", "spark_python_task", "dbt_task")
 
 
-def with_defaults(settings: dict[str, Any], *, queue_enabled: bool) -> dict[str, Any]:
-    """A copy of `settings` with the values the service fills in (as `jobs/get` shows them)."""
+def with_defaults(
+    settings: dict[str, Any], *, queue_enabled: bool, single_task: bool = False
+) -> dict[str, Any]:
+    """A copy of `settings` with the values the service fills in (as `jobs/get` shows them).
+
+    `format` is the service's to set (a request's is ignored): SINGLE_TASK for a job given in 2.0's format.
+    """
     out = {key: value for key, value in copy.deepcopy(settings).items() if value is not None}
     for key, value in _JOB_DEFAULTS.items():
         out.setdefault(key, copy.deepcopy(value))
-    out["format"] = "MULTI_TASK"
+    out["format"] = "SINGLE_TASK" if single_task else "MULTI_TASK"
     out.setdefault("queue", {"enabled": queue_enabled})
     source = "GIT" if out.get("git_source") else "WORKSPACE"
     out["tasks"] = [_task_with_defaults(task, source) for task in out.get("tasks") or []]

@@ -1,19 +1,23 @@
 """Type checks of request documents against the generated Jobs API schema, naming the field at fault.
 
 Unknown fields are ignored, as protobuf-backed services do; wrong types, missing required fields and
-values outside an enum are 400s. `null` counts as absent.
+values outside an enum are 400s. `null` counts as absent. As in proto3's JSON mapping, an integer may
+be sent as a decimal string (`"600"`); `with_numbers` turns those into numbers before the checks.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import InvalidParameterValue
 from .schema import ENUMS, FIELDS
 
-__all__ = ["check_shape", "field_path"]
+__all__ = ["check_shape", "field_path", "int_from_text", "with_numbers"]
 
 _INT64 = 2**63
+_DIGITS = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _CASE_INSENSITIVE_ENUMS = {"GitProvider"}
 _EXPECTED = {
     "str": "a string",
@@ -29,6 +33,31 @@ def field_path(prefix: str, name: str | int) -> str:
     if isinstance(name, int):
         return f"{prefix}[{name}]"
     return f"{prefix}.{name}" if prefix else name
+
+
+def int_from_text(name: str, value: str) -> int:
+    """`value`, an integer written in decimal (an optional `-`, digits only); 400 naming `name` if not."""
+    if not _DIGITS.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise InvalidParameterValue(f"Invalid value for field {name}: '{shown}' is not an integer.")
+    return int(value)
+
+
+def with_numbers(value: Any, type_name: str) -> Any:
+    """`value` with every decimal string that the schema types as a number turned into that number.
+
+    Anything else is returned as it is, for `check_shape` to judge (a non-numeric string stays a string).
+    """
+    if type_name.startswith("list:") and isinstance(value, list):
+        return [with_numbers(item, type_name[5:]) for item in value]
+    if type_name in FIELDS and isinstance(value, dict):
+        fields = FIELDS[type_name]
+        return {k: with_numbers(v, fields[k][0]) if k in fields else v for k, v in value.items()}
+    if isinstance(value, str) and type_name == "int" and _DIGITS.fullmatch(value):
+        return int(value)
+    if isinstance(value, str) and type_name == "float" and _NUMBER.fullmatch(value):
+        return float(value)
+    return value
 
 
 def check_shape(value: Any, type_name: str, path: str) -> None:

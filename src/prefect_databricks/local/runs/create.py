@@ -46,6 +46,7 @@ class SubmitRequest:
     idempotency_token: str | None = None
     timeout_seconds: int = 0
     job_clusters: list[dict[str, Any]] = field(default_factory=list)
+    format: str = "MULTI_TASK"
 
 
 def run_now(
@@ -74,6 +75,7 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
         creator_user_name=job.get("creator_user_name", LOCAL_USER),
         job_parameters=job_parameters(settings.get("parameters"), request.job_parameters),
         job_clusters=settings.get("job_clusters") or [],
+        format=settings.get("format", "MULTI_TASK"),
     )
     if overriding_parameters(request.legacy):
         run["overriding_parameters"] = overriding_parameters(request.legacy)
@@ -99,7 +101,7 @@ def submit(
         return {"run_id": existing}
     name = request.run_name or "Untitled"
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
-    run.update(creator_user_name=creator, job_clusters=request.job_clusters)
+    run.update(creator_user_name=creator, job_clusters=request.job_clusters, format=request.format)
     run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True})
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 

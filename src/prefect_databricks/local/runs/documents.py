@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..jobs.rules import TASK_TYPES
+from ..jobs.single_task import SINGLE_TASK
 from ..paging import array_page, decode_page, encode_token
 from ..state import Workspace
 from .lifecycle import LifeCycle, Result, can_move, state_and_status
@@ -19,6 +21,7 @@ __all__ = [
     "latest_entries",
     "list_item",
     "new_task_entry",
+    "original_entry",
     "public",
     "run_view",
     "set_state",
@@ -36,6 +39,7 @@ _RUNTIME_KEYS = frozenset({
     "resolved_values", _INTERNAL,
 })
 _EXPANDED = ("tasks", "job_clusters")
+_CLUSTER_SPEC = ("new_cluster", "existing_cluster_id", "libraries")
 _TASK_RUN_KEYS = (
     "job_id", "number_in_job", "run_name", "run_type", "trigger", "creator_user_name",
     "job_parameters", "overriding_parameters", "format",
@@ -106,14 +110,39 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
 def run_view(
     doc: dict[str, Any], *, version: str, history: bool, resolved: bool, page_token: str | None
 ) -> dict[str, Any]:
-    """What runs/get answers for a job run: arrays paginated 100 at a time on 2.2."""
+    """What runs/get answers for a job run: arrays paginated 100 at a time on 2.2.
+
+    `history` adds `repair_history`, which always starts with the ORIGINAL run, repaired or not.
+    """
     view = _trimmed(public(doc), history=history, resolved=resolved)
+    if history and not view.get("repair_history"):
+        view["repair_history"] = [original_entry(doc)]
+    if version == "2.0" and doc.get("format") == SINGLE_TASK:
+        return _single_task_run(view)
     if version != "2.2":
         return view
     page = _page_number(doc["run_id"], page_token)
     view, more = array_page(view, _RUN_ARRAYS, page)
     if more:
         view["next_page_token"] = encode_token("runs/get", {"run_id": doc["run_id"]}, {"p": page + 1})
+    return view
+
+
+def original_entry(run: dict[str, Any]) -> dict[str, Any]:
+    """The ORIGINAL item of `repair_history`: the run before any repair (only REPAIR items carry an `id`)."""
+    return {
+        "type": "ORIGINAL", "start_time": run["start_time"], "end_time": run.get("end_time", 0),
+        "state": run["state"], "status": run["status"],
+        "task_run_ids": [t["run_id"] for t in entries(run)],
+    }
+
+
+def _single_task_run(view: dict[str, Any]) -> dict[str, Any]:
+    """A run of a 2.0 single-task job as 2.0 shows it: its `task` and `cluster_spec` at the top level."""
+    tasks = view.get("tasks") or []
+    if tasks:
+        view["task"] = {k: v for k, v in tasks[0].items() if k in TASK_TYPES}
+        view["cluster_spec"] = {k: v for k, v in tasks[0].items() if k in _CLUSTER_SPEC}
     return view
 
 

@@ -13,7 +13,7 @@ from ..errors import InvalidParameterValue, InvalidState
 from ..state import Workspace
 from .bookkeeping import run_local
 from .dag import downstream_of
-from .documents import entries, latest_entries, new_task_entry, set_state, task_spec
+from .documents import entries, latest_entries, new_task_entry, original_entry, set_state, task_spec
 from .lifecycle import LifeCycle, Result, can_move
 from .references import job_parameters, overriding_parameters
 from .service import locate, save
@@ -52,12 +52,14 @@ def repair(ws: Workspace, request: RepairRequest) -> dict[str, Any]:
     now = ws.now_ms()
     history = run.setdefault("repair_history", [])
     if not history:
-        history.append(_history_item(run, "ORIGINAL", [t["run_id"] for t in entries(run)]))
+        history.append(original_entry(run))
     new = _new_attempts(ws, run, keys)
     repair_id = ws.store.new_id()
     _restart(run, now)
-    history.append({**_history_item(run, "REPAIR", [t["run_id"] for t in new]), "id": repair_id,
-                    "start_time": now, "end_time": 0})
+    history.append({
+        "type": "REPAIR", "id": repair_id, "start_time": now, "end_time": 0, "state": run["state"],
+        "status": run["status"], "task_run_ids": [t["run_id"] for t in new],
+    })
     run_local(run)["latest_repair_id"] = repair_id
     save(ws, run)
     return {"repair_id": repair_id}
@@ -123,10 +125,3 @@ def _restart(run: dict[str, Any], now: int) -> None:
     set_state(run, LifeCycle.RUNNING)
     run["end_time"] = 0
     run_local(run).update({"cancel": False, "timed_out": False, "admitted_at": now})
-
-
-def _history_item(run: dict[str, Any], kind: str, task_run_ids: list[int]) -> dict[str, Any]:
-    return {
-        "type": kind, "start_time": run["start_time"], "end_time": run.get("end_time", 0),
-        "state": run["state"], "status": run["status"], "task_run_ids": task_run_ids,
-    }
