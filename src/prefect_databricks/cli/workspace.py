@@ -13,6 +13,10 @@ workspace_app = typer.Typer(help="The local Databricks workspace.", no_args_is_h
 
 _DATA_HELP = "State directory (default: ~/.prefect-databricks/workspace)."
 _TOKEN_HELP = "Token to accept (default: generated once, kept in the data dir)."
+_POLICY_HELP = (
+    "Workload identity federation policy: 'issuer=URL,subject=SUB[,audience=AUD][,client_id=ID]' "
+    "(repeatable)."
+)
 _FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
 
 
@@ -29,6 +33,9 @@ def serve(
     max_task_processes: Annotated[
         int | None, typer.Option(min=1, help="Task processes running at once (default: cores × 2).")
     ] = None,
+    federation_policy: Annotated[
+        list[str] | None, typer.Option(help=_POLICY_HELP)
+    ] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM."""
     from prefect_databricks.local.serve import serve_forever
@@ -41,4 +48,5 @@ def serve(
         faults=faults,
         service_principals=service_principal or [],
         max_task_processes=max_task_processes,
+        federation_policies=federation_policy or [],
     )
