@@ -15,9 +15,11 @@ import httpx
 from prefect.blocks.core import Block
 from pydantic import ConfigDict, Field, HttpUrl, PrivateAttr, SecretStr, field_validator, model_validator
 
-from .client.auth import HttpxAuth, OAuthM2MAuth, PatAuth
-from .client.config import DEFAULT_CONFIG_FILE, check_auth, lookup_env, lookup_profile
+from .client.auth import AuthProvider, HttpxAuth, OAuthM2MAuth, PatAuth
+from .client.auth_types import SDK_KEYS
+from .client.config import DEFAULT_CONFIG_FILE, check_auth, lookup_env, lookup_profile, new_provider
 from .client.errors import ClientValidationError
+from .client.sdk_auth import SdkAuth, SdkHttpxAuth
 from .client.transport import DatabricksClient
 from .client.wire import normalize_host, with_user_agent
 
@@ -29,7 +31,7 @@ class _ClientCache:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.provider: PatAuth | OAuthM2MAuth | None = None
+        self.provider: AuthProvider | None = None
         self.clients: dict[asyncio.AbstractEventLoop, dict[str, DatabricksClient]] = {}
 
     def forget_closed_loops(self) -> None:
@@ -53,8 +55,14 @@ class _ClientCache:
     __hash__ = object.__hash__
 
 
+def _opt(title: str, description: str) -> Any:
+    """An optional field of one auth type."""
+    return Field(default=None, title=title, description=description)
+
+
 class DatabricksCredentials(Block):
-    """Credentials of a Databricks workspace: a personal access token or an OAuth service principal.
+    """Credentials of a Databricks workspace: a personal access token, an OAuth service principal,
+    or any other auth type of databricks-sdk's unified auth (`auth_type`, with the SDK's field names).
 
     Build it from fields, `from_env()` or `from_profile()`; `get_jobs_client()` gives the pooled
     async client the tasks use.
@@ -101,6 +109,31 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         title="Tenant ID",
         description="The Azure tenant of a Microsoft Entra ID service principal; empty otherwise.",
     )
+    auth_type: str | None = Field(
+        default=None,
+        title="Auth Type",
+        description=(
+            "How to sign in, with the Databricks SDK's names: pat, oauth-m2m, azure-client-secret, "
+            "azure-cli, github-oidc, env-oidc, file-oidc, databricks-cli, metadata-service, "
+            "google-credentials, google-id, ... Empty: pat or oauth-m2m, by the fields given."
+        ),
+    )
+    azure_client_id: str | None = _opt("Azure Client ID", "An Entra ID app's ID (azure-client-secret).")
+    azure_client_secret: SecretStr | None = _opt("Azure Client Secret", "Its secret (azure-client-secret).")
+    azure_tenant_id: str | None = _opt("Azure Tenant ID", "Its tenant (azure-client-secret, azure-cli).")
+    azure_workspace_resource_id: str | None = _opt(
+        "Azure Workspace Resource ID", "The workspace's Azure resource ID (Azure types)."
+    )
+    azure_environment: str | None = _opt("Azure Environment", "PUBLIC (default), USGOVERNMENT or CHINA.")
+    oidc_token_env: str | None = _opt(
+        "OIDC Token Variable", "The variable holding an identity-provider token (env-oidc)."
+    )
+    oidc_token_filepath: str | None = _opt("OIDC Token File", "A file holding such a token (file-oidc).")
+    token_audience: str | None = _opt("Token Audience", "The audience identity-provider tokens are for.")
+    databricks_cli_path: str | None = _opt("Databricks CLI Path", "The CLI to ask (databricks-cli).")
+    metadata_service_url: SecretStr | None = _opt("Metadata Service URL", "Its URL (metadata-service).")
+    google_credentials: SecretStr | None = _opt("Google Credentials", "A key's JSON (google-credentials).")
+    google_service_account: str | None = _opt("Google Service Account", "The account to use (google-id).")
     client_kwargs: dict[str, Any] | None = Field(
         default=None,
         title="Client Options",
@@ -121,8 +154,14 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
 
     @model_validator(mode="after")
     def _one_auth_method(self) -> DatabricksCredentials:
-        check_auth(_given(self.token), bool(self.client_id), _given(self.client_secret), bool(self.tenant_id))
+        check_auth(self._auth_values(), self.auth_type)
         return self
+
+    def _auth_values(self) -> dict[str, str | None]:
+        """The sign-in fields as plain values (secrets revealed: for the provider only, never logged)."""
+        values = {key: getattr(self, key) for key in ("token", "client_id", "client_secret", "tenant_id",
+                                                       *SDK_KEYS)}
+        return {key: _plain(value) for key, value in values.items()}
 
     @property
     def host(self) -> str:
@@ -156,18 +195,16 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         fields: dict[str, Any] = {key: value for key, value in values.items() if key != "host"}
         return cls(databricks_instance=values["host"], **fields)
 
-    def auth_provider(self) -> PatAuth | OAuthM2MAuth:
+    def auth_provider(self) -> AuthProvider:
         """The token provider of these credentials (one per block, so tokens are shared)."""
         with self._cache.lock:
             if self._cache.provider is None:
                 self._cache.provider = self._new_provider()
             return self._cache.provider
 
-    def _new_provider(self) -> PatAuth | OAuthM2MAuth:
-        if self.token is not None and self.token.get_secret_value():
-            return PatAuth(self.token.get_secret_value())
-        secret = self.client_secret.get_secret_value() if self.client_secret else ""
-        return OAuthM2MAuth(self.host, self.client_id or "", secret, tenant_id=self.tenant_id)
+    def _new_provider(self) -> AuthProvider:
+        values = self._auth_values()
+        return new_provider(self.host, check_auth(values, self.auth_type), values)
 
     def get_jobs_client(self, *, api_version: str = "2.2") -> DatabricksClient:
         """The pooled async Jobs client of these credentials for the running event loop.
@@ -200,10 +237,17 @@ databricks_credentials_block = DatabricksCredentials.load("BLOCK_NAME")
         return httpx.AsyncClient(
             base_url=f"{self.host}/api/",
             headers=with_user_agent(options.pop("headers", None)),
-            auth=HttpxAuth(self.auth_provider()),
+            auth=_httpx_auth(self.auth_provider()),
             **options,
         )
 
 
-def _given(secret: SecretStr | None) -> bool:
-    return secret is not None and bool(secret.get_secret_value())
+def _httpx_auth(provider: AuthProvider) -> httpx.Auth:
+    if isinstance(provider, SdkAuth):
+        return SdkHttpxAuth(provider)
+    assert isinstance(provider, (PatAuth, OAuthM2MAuth))
+    return HttpxAuth(provider)
+
+
+def _plain(value: str | SecretStr | None) -> str | None:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value

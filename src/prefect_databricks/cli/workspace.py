@@ -19,6 +19,10 @@ _TOKEN_FILE_HELP = "File holding the token to accept (its first line)."
 _SP_HELP = "OAuth M2M client as ID:SECRET (repeatable). Visible in `ps`: prefer --service-principal-file."
 _SP_FILE_HELP = "File of OAuth M2M clients, one ID:SECRET a line (# comments and blank lines skipped)."
 _TLS_HELP = "Serve https with a certificate for 127.0.0.1/localhost generated into the data dir."
+_POLICY_HELP = (
+    "Workload identity federation policy: 'issuer=URL,subject=SUB[,audience=AUD][,client_id=ID]' "
+    "(repeatable)."
+)
 _FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
 
 
@@ -43,6 +47,9 @@ def serve(
     tls: Annotated[bool, typer.Option(help=_TLS_HELP)] = False,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate for https (with --key).")] = None,
     key: Annotated[Path | None, typer.Option(help="PEM private key of --cert.")] = None,
+    federation_policy: Annotated[
+        list[str] | None, typer.Option(help=_POLICY_HELP)
+    ] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM.
 
@@ -63,4 +70,5 @@ def serve(
         tls=tls,
         cert=cert,
         key=key,
+        federation_policies=federation_policy or [],
     )

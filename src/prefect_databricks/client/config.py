@@ -1,18 +1,22 @@
 """Where a workspace and its credentials come from: `DATABRICKS_*` variables and `~/.databrickscfg`.
 
 Prefect-free, so the command line starts fast; the `DatabricksCredentials` block reads the same
-values through `lookup_env()` / `lookup_profile()` and validates them with `check_auth()`.
+values through `lookup_env()` / `lookup_profile()` and picks the auth type with `check_auth()`.
+Keys and variables are the SDK's (`auth_types.KEYS`).
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .auth import OAuthM2MAuth, PatAuth
+from .auth import AuthProvider, OAuthM2MAuth, PatAuth
+from .auth_types import FAST_TYPES, KEYS, SDK_KEYS, SECRET_KEYS, resolve_auth_type
+from .sdk_auth import SdkAuth, require_sdk
 from .transport import DatabricksClient
 from .wire import normalize_host
 
@@ -25,18 +29,16 @@ __all__ = [
     "lookup_profile",
 ]
 
-ENV_VARS = {
-    "host": "DATABRICKS_HOST",
-    "token": "DATABRICKS_TOKEN",
-    "client_id": "DATABRICKS_CLIENT_ID",
-    "client_secret": "DATABRICKS_CLIENT_SECRET",
-}
+ENV_VARS = dict(KEYS)
 DEFAULT_CONFIG_FILE = "~/.databrickscfg"
+# Set in the environment, these alone make `from_env()` skip the config file (as before 0.5's SDK types).
+_DECIDING = ("host", "token", "client_id", "client_secret", "auth_type")
 
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    """A workspace URL and one way to authenticate: a token, or a service principal's id and secret.
+    """A workspace URL and one way to authenticate: a token, a service principal's id and secret,
+    or an `auth_type` of databricks-sdk with its keys in `options` (e.g. `oidc_token_filepath`).
 
     Secrets are kept out of the repr; the values are checked when the object is made.
     """
@@ -45,10 +47,13 @@ class WorkspaceConfig:
     token: str | None = field(default=None, repr=False)
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    auth_type: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "host", normalize_host(self.host))
-        check_auth(bool(self.token), bool(self.client_id), bool(self.client_secret), False)
+        values = {"token": self.token, "client_id": self.client_id, "client_secret": self.client_secret}
+        object.__setattr__(self, "auth_type", check_auth({**values, **self.options}, self.auth_type))
 
     @classmethod
     def from_env(cls) -> WorkspaceConfig:
@@ -65,35 +70,50 @@ class WorkspaceConfig:
     @classmethod
     def _from_values(cls, values: dict[str, str], source: str) -> WorkspaceConfig:
         host = normalize_host(values["host"])
+        options = {key: values[key] for key in SDK_KEYS if key in values}
         try:
-            return cls(host, values.get("token"), values.get("client_id"), values.get("client_secret"))
+            return cls(
+                host, values.get("token"), values.get("client_id"), values.get("client_secret"),
+                values.get("auth_type"), options,
+            )
         except ValueError as exc:
             raise ValueError(f"Invalid credentials in {source}: {exc}") from None
 
-    def auth_provider(self) -> PatAuth | OAuthM2MAuth:
-        """A new token provider: a personal access token, or OAuth M2M for a service principal."""
-        if self.token:
-            return PatAuth(self.token)
-        return OAuthM2MAuth(self.host, self.client_id or "", self.client_secret or "")
+    def auth_provider(self) -> AuthProvider:
+        """A new token provider: a PAT, OAuth M2M for a service principal, or the SDK's for other types."""
+        values = {"token": self.token, "client_id": self.client_id, "client_secret": self.client_secret}
+        return new_provider(self.host, self.auth_type or "", {**values, **self.options})
 
     def new_client(self, **options: Any) -> DatabricksClient:
         """A `DatabricksClient` of this workspace; `options` go to it (`retry`, `api_version`, …)."""
         return DatabricksClient(self.host, self.auth_provider(), **options)
 
 
-def check_auth(token: bool, client_id: bool, client_secret: bool, tenant_id: bool) -> None:
-    """Exactly one method: a token, or client_id with client_secret (tenant_id only with those)."""
-    if token and (client_id or client_secret):
-        raise ValueError("Give either token or client_id and client_secret, not both.")
-    if client_id != client_secret:
-        raise ValueError("client_id and client_secret must be given together.")
-    if not token and not client_id:
-        raise ValueError(
-            "No credentials: give token (a personal access token) "
-            "or client_id and client_secret (a service principal)."
+def check_auth(values: Mapping[str, str | None], auth_type: str | None = None) -> str:
+    """The auth type of these credentials (ValueError naming the rule when they do not add up).
+
+    Without `auth_type`: a token is `pat`, client_id with client_secret `oauth-m2m` (tenant_id only
+    with those), and an SDK key such as `azure_client_secret` selects its type as the SDK does.
+    """
+    kind = resolve_auth_type(auth_type, {key: bool(value) for key, value in values.items()})
+    if kind not in FAST_TYPES:
+        require_sdk(kind)
+    return kind
+
+
+def new_provider(host: str, auth_type: str, values: Mapping[str, str | None]) -> AuthProvider:
+    """The token provider of a checked auth type; every type but pat and oauth-m2m goes to the SDK."""
+    if auth_type == "pat":
+        return PatAuth(values.get("token") or "")
+    if auth_type == "oauth-m2m":
+        return OAuthM2MAuth(
+            host, values.get("client_id") or "", values.get("client_secret") or "",
+            tenant_id=values.get("tenant_id") or None,
         )
-    if tenant_id and not client_id:
-        raise ValueError("tenant_id is only used with client_id and client_secret.")
+    options = {key: value for key, value in values.items() if value and key in (*SDK_KEYS, "client_id",
+                                                                                  "client_secret")}
+    secrets = tuple(value for key, value in options.items() if key in SECRET_KEYS)
+    return SdkAuth(host, auth_type, options, secrets=secrets)
 
 
 def lookup_env() -> tuple[dict[str, str], str]:
@@ -104,7 +124,7 @@ def lookup_env() -> tuple[dict[str, str], str]:
     """
     env = _env_values()
     named = os.environ.get("DATABRICKS_CONFIG_PROFILE") or None
-    if env and not named:
+    if any(key in env for key in _DECIDING) and not named:
         return _with_host(env, "the DATABRICKS_* environment variables")
     return _with_host(*_from_file(named, os.environ.get("DATABRICKS_CONFIG_FILE"), env))
 

@@ -121,7 +121,8 @@ class DatabricksClient(PagingMixin):
 
         async def build() -> httpx.Request:
             token = await self.auth.token(self._send_token)
-            return self._http.build_request(ep.method, url, **_authorized(options, token))
+            extra: Mapping[str, str] = getattr(self.auth, "extra_headers", {})
+            return self._http.build_request(ep.method, url, **_authorized(options, token, extra))
 
         response = await self._send(call, build)
         return _json_object(response, call)
@@ -196,8 +197,9 @@ class DatabricksClient(PagingMixin):
         return f"DatabricksClient(host={self.host!r}, api_version={self.api_version!r}, auth={self.auth!r})"
 
 
-def _authorized(options: dict[str, Any], token: str) -> dict[str, Any]:
-    headers = {**options.get("headers", {}), "Authorization": f"Bearer {token}"}
+def _authorized(options: dict[str, Any], token: str, extra: Mapping[str, str]) -> dict[str, Any]:
+    """The request options with the bearer token and a provider's other headers (Azure's, from the SDK)."""
+    headers = {**options.get("headers", {}), **extra, "Authorization": f"Bearer {token}"}
     return {**options, "headers": headers}
 
 

@@ -13,10 +13,13 @@ import uvicorn
 
 from .api.faults import parse_spec
 from .server import build_app, listen, open_workspace, server_config, tls_files
+from .state import FederationPolicy
 from .store import DataDirInUse
 from .tls import TlsFiles
 
-__all__ = ["parse_service_principals", "read_secret_files", "serve_forever"]
+__all__ = ["parse_federation_policy", "parse_service_principals", "read_secret_files", "serve_forever"]
+
+_POLICY_KEYS = ("issuer", "subject", "audience", "client_id", "subject_claim")
 
 
 def parse_service_principals(pairs: Sequence[str]) -> dict[str, str]:
@@ -54,6 +57,27 @@ def _lines(path: Path, option: str) -> list[str]:
     if not lines:
         raise SystemExit(f"error: {option}: {path} holds no value.")
     return lines
+def parse_federation_policy(spec: str) -> FederationPolicy:
+    """`issuer=URL,subject=SUB[,audience=AUD ...][,client_id=ID][,subject_claim=CLAIM]` as a policy."""
+    values: dict[str, list[str]] = {}
+    for item in filter(None, spec.split(",")):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in _POLICY_KEYS or not value.strip():
+            raise ValueError(
+                f"--federation-policy: {item!r} is not KEY=VALUE with KEY one of {', '.join(_POLICY_KEYS)}."
+            )
+        values.setdefault(key, []).append(value.strip())
+    missing = [key for key in ("issuer", "subject") if key not in values]
+    if missing:
+        raise ValueError(f"--federation-policy: {' and '.join(missing)} must be given.")
+    return FederationPolicy(
+        issuer=values["issuer"][-1],
+        subject=values["subject"][-1],
+        audiences=tuple(values.get("audience", [])),
+        client_id=values.get("client_id", [""])[-1],
+        subject_claim=values.get("subject_claim", ["sub"])[-1],
+    )
 
 
 def serve_forever(
@@ -68,6 +92,7 @@ def serve_forever(
     tls: bool = False,
     cert: Path | None = None,
     key: Path | None = None,
+    federation_policies: Sequence[str] = (),
 ) -> None:
     """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn.
 
@@ -75,10 +100,11 @@ def serve_forever(
     """
     try:
         principals = parse_service_principals(service_principals)
+        policies = [parse_federation_policy(spec) for spec in federation_policies]
         if faults:
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
-                            max_task_processes=max_task_processes)
+                            max_task_processes=max_task_processes, federation_policies=policies)
         files = tls_files(ws.config.data_dir, tls=tls, cert=cert, key=key)
     except (ValueError, DataDirInUse) as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import socket
 import ssl
 import threading
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .api.app import Surface, create_app
 from .api.counter import count_requests
 from .api.faults import with_faults
+from .api.federation import unverified_signatures_warning
 from .api.routes import ROUTES
 from .engine.scheduler import run_scheduler
-from .state import Workspace, WorkspaceSettings, default_data_dir
+from .state import FederationPolicy, Workspace, WorkspaceSettings, default_data_dir
 from .store import DataDirLock, Store
 from .tls import TlsFiles, ensure_certificate
 
@@ -39,6 +41,7 @@ __all__ = [
 HEADER_TIMEOUT = 10.0
 _DB_FILE = "workspace.db"
 _GRACE_SECONDS = 2
+_log = logging.getLogger("prefect_databricks.local")
 
 
 def open_workspace(
@@ -48,14 +51,22 @@ def open_workspace(
     service_principals: Mapping[str, str] | None = None,
     faults: str | None = None,
     max_task_processes: int | None = None,
+    federation_policies: Sequence[FederationPolicy] = (),
+    oauth_token_ttl_seconds: int = 3600,
 ) -> Workspace:
     """Open (or create) the workspace state under `data_dir`; the token is generated once and kept.
 
     The data dir is held until `Workspace.close()`: DataDirInUse names the server already holding it.
-    `max_task_processes` bounds the task processes running at once (None: cores × 2).
+    `max_task_processes` bounds the task processes running at once (None: cores × 2);
+    `federation_policies` accept identity-provider tokens at `/oidc/v1/token` (token exchange).
     """
     if max_task_processes is not None and max_task_processes < 1:
         raise ValueError("max_task_processes must be at least 1.")
+    if oauth_token_ttl_seconds < 1:
+        raise ValueError("oauth_token_ttl_seconds must be at least 1.")
+    warning = unverified_signatures_warning(tuple(federation_policies))
+    if warning:
+        _log.warning(warning)
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     lock = DataDirLock(data_dir)
     try:
@@ -66,7 +77,8 @@ def open_workspace(
     token = token or store.meta("token") or "dapi" + secrets.token_hex(16)
     store.set_meta("token", token)
     config = WorkspaceSettings(
-        data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes
+        data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes,
+        federation_policies=tuple(federation_policies), oauth_token_ttl_seconds=oauth_token_ttl_seconds,
     )
     return Workspace(config, store, lock)
 
@@ -165,6 +177,9 @@ class LocalWorkspace:
     `ws.credentials()`; the state stays in `data_dir` (a temporary one if omitted). At most
     `max_task_processes` task processes run at once (default: cores × 2). `tls=True` serves https with
     a certificate generated into the data dir (`cert`/`key` to bring one); `ws.ca_file` is what to trust.
+    `federation_policies`
+    enable the token exchange of workload identity federation; OAuth tokens it issues live
+    `oauth_token_ttl_seconds`.
     """
 
     def __init__(
@@ -180,6 +195,8 @@ class LocalWorkspace:
         tls: bool = False,
         cert: Path | str | None = None,
         key: Path | str | None = None,
+        federation_policies: Sequence[FederationPolicy] = (),
+        oauth_token_ttl_seconds: int = 3600,
     ) -> None:
         self._tmp: Any = None
         if data_dir is None:
@@ -189,7 +206,8 @@ class LocalWorkspace:
             data_dir = self._tmp.name
         self.workspace = open_workspace(
             Path(data_dir), token=token, service_principals=service_principals, faults=faults,
-            max_task_processes=max_task_processes,
+            max_task_processes=max_task_processes, federation_policies=federation_policies,
+            oauth_token_ttl_seconds=oauth_token_ttl_seconds,
         )
         self.tls = tls_files(
             self.workspace.config.data_dir, tls=tls, cert=Path(cert) if cert else None,

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from .store import DataDirLock, Store
 
-__all__ = ["LOCAL_USER", "IssuedToken", "Workspace", "WorkspaceSettings", "default_data_dir"]
+__all__ = [
+    "LOCAL_USER",
+    "FederationPolicy",
+    "IssuedToken",
+    "Workspace",
+    "WorkspaceSettings",
+    "default_data_dir",
+]
 
 LOCAL_USER = "local-user@localhost"
 """The workspace's one user: who the workspace token signs in as."""
@@ -19,11 +26,29 @@ _OAUTH_PREFIX = "dlo"
 _HEX = frozenset("0123456789abcdef")
 
 
+@dataclass(frozen=True)
+class FederationPolicy:
+    """A federation policy: which identity-provider tokens may be exchanged, and for whom.
+
+    As on Databricks, a token matches when its `iss` is `issuer`, its `aud` holds one of
+    `audiences` (empty: the workspace's token endpoint, the audience the SDK asks for) and its
+    `subject_claim` equals `subject`. `client_id` names the service principal the policy belongs
+    to; empty, it is an account-wide policy and the token signs in as the subject.
+    """
+
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...] = ()
+    client_id: str = ""
+    subject_claim: str = "sub"
+
+
 @dataclass
 class WorkspaceSettings:
     """How the local workspace was started; `host` is filled in once the port is bound.
 
-    `max_task_processes` bounds the task processes running at once (None: cores × 2).
+    `max_task_processes` bounds the task processes running at once (None: cores × 2);
+    `oauth_token_ttl_seconds` is the lifetime of the OAuth tokens it issues.
     """
 
     data_dir: Path
@@ -32,6 +57,8 @@ class WorkspaceSettings:
     faults: str | None = None
     host: str = ""
     max_task_processes: int | None = None
+    federation_policies: tuple[FederationPolicy, ...] = ()
+    oauth_token_ttl_seconds: int = 3600
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The OAuth side of a workspace: host metadata, OIDC discovery and the client-credentials token endpoint.
+"""The OAuth side of a workspace: host metadata, OIDC discovery and the token endpoint.
 
-Service principals are the `client_id → secret` pairs the workspace was started with. Issued tokens
-are kept in memory (a restart asks clients to fetch a new one, as an expired token would).
+The token endpoint takes the client-credentials grant, for the `client_id → secret` pairs the
+workspace was started with, and the token-exchange grant of workload identity federation
+(`federation.py`). Issued tokens are kept in memory (a restart asks clients to fetch a new one, as
+an expired token would).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from starlette.responses import Response
 
 from ..state import Workspace
 from .body import read_body
+from .federation import GRANT_TYPE, ExchangeRefused, exchange
 from .responses import json_response
 
-__all__ = ["TOKEN_TTL_SECONDS", "discovery", "host_metadata", "token"]
+__all__ = ["discovery", "host_metadata", "token"]
 
-TOKEN_TTL_SECONDS = 3600
-_FORM_LIMIT = 64 * 1024  # a client-credentials form is a few hundred bytes
+_FORM_LIMIT = 64 * 1024  # a client-credentials or token-exchange form is a few kilobytes
 
 
 def _base(request: Request) -> str:
@@ -43,7 +45,7 @@ async def discovery(request: Request) -> Response:
             "issuer": base,
             "authorization_endpoint": f"{base}/v1/authorize",
             "token_endpoint": f"{base}/v1/token",
-            "grant_types_supported": ["client_credentials"],
+            "grant_types_supported": ["client_credentials", GRANT_TYPE],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["all-apis"],
         }
@@ -51,20 +53,34 @@ async def discovery(request: Request) -> Response:
 
 
 async def token(request: Request) -> Response:
-    """The client-credentials grant for the workspace's service principals."""
+    """The client-credentials grant for service principals, the token-exchange grant for federation."""
     ws: Workspace = request.app.state.ws
     raw = await read_body(request, _FORM_LIMIT)
     form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
-    if form.get("grant_type") != "client_credentials":
-        return _oauth_error(400, "unsupported_grant_type", "Only the client_credentials grant is supported.")
+    grant = form.get("grant_type")
+    if grant == GRANT_TYPE:
+        try:
+            caller = exchange(ws, form, f"{_base(request)}/oidc/v1/token")
+        except ExchangeRefused as refused:
+            return _oauth_error(401 if refused.error == "invalid_client" else 400, refused.error,
+                                refused.description)
+        return _issue(ws, caller, form)
+    if grant != "client_credentials":
+        return _oauth_error(
+            400, "unsupported_grant_type", f"grant_type must be client_credentials or {GRANT_TYPE}."
+        )
     client_id, secret = _client_credentials(request, form)
     expected = ws.config.service_principals.get(client_id or "")
     if client_id is None or expected is None or not _same(secret or "", expected):
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
-    access_token = ws.issue_oauth_token(client_id, TOKEN_TTL_SECONDS)
-    scope = form.get("scope", "all-apis")
-    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS}
-    return json_response({**body, "scope": scope})
+    return _issue(ws, client_id, form)
+
+
+def _issue(ws: Workspace, caller: str, form: dict[str, str]) -> Response:
+    ttl = ws.config.oauth_token_ttl_seconds
+    access_token = ws.issue_oauth_token(caller, ttl)
+    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
+    return json_response({**body, "scope": form.get("scope", "all-apis")})
 
 
 def _same(given: str, expected: str) -> bool:

@@ -1,0 +1,131 @@
+"""Every auth type beyond PAT and OAuth M2M, delegated to databricks-sdk's unified auth.
+
+`SdkAuth` builds a `databricks.sdk.core.Config` on first use (the SDK is imported only then) and
+asks its credential provider for headers before each request; the SDK caches and refreshes the
+tokens (a token within 40 s of its expiry is replaced). The headers go into this package's one
+transport, so retries, errors and redaction are unchanged. Token fetches are the SDK's own
+(blocking) calls, run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import httpx
+
+from .auth import Send
+from .errors import Unauthenticated
+
+__all__ = ["SdkAuth", "SdkHttpxAuth", "require_sdk"]
+
+
+def require_sdk(kind: str) -> None:
+    """ValueError with the install command when databricks-sdk is missing (checked without importing it)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("databricks.sdk") is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        raise ValueError(
+            f"auth_type {kind!r} is signed in by databricks-sdk, which is not installed: "
+            "pip install 'prefect-databricks[sdk-auth]'."
+        )
+
+
+class SdkAuth:
+    """One SDK credential provider for `host`: `kind` is the auth type, `options` its other keys
+    (`databricks.sdk.core.Config` arguments); `secrets` are redacted from errors.
+
+    A 401 from the workspace (`invalidate`) drops the SDK config, so the next request signs in
+    again from scratch. Secret values are redacted from every error raised.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        kind: str,
+        options: Mapping[str, str] | None = None,
+        *,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self.host = host
+        self.kind = kind
+        self._options: dict[str, Any] = dict(options or {})
+        self._secrets = tuple(value for value in secrets if value)
+        self._config: Any = None
+        self._lock = threading.Lock()
+        self.extra_headers: dict[str, str] = {}
+
+    def headers(self) -> dict[str, str]:
+        """Fresh authentication headers from the SDK (blocking: it may fetch or refresh a token)."""
+        with self._lock:
+            try:
+                if self._config is None:
+                    self._config = self._new_config()
+                headers = dict(self._config.authenticate())
+            except Unauthenticated:
+                raise
+            except Exception as exc:  # the SDK raises ValueError, OSError, requests errors, ...
+                raise self._failure(exc) from None
+        self.extra_headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        return headers
+
+    def cached_token(self) -> str:
+        """The bearer token of `headers()` (the SDK's cached one while it is fresh)."""
+        return _bearer(self.headers(), self.kind)
+
+    async def token(self, send: Send) -> str:
+        """The bearer token, fetched in a worker thread so the event loop never blocks on the SDK."""
+        return _bearer(await asyncio.to_thread(self.headers), self.kind)
+
+    def invalidate(self) -> None:
+        """Forget the SDK config and its cached tokens; the next request signs in again."""
+        with self._lock:
+            self._config = None
+
+    def _new_config(self) -> Any:
+        """The SDK config of these values; it reads no config file, this package already did."""
+        from databricks.sdk.core import Config
+
+        return Config(host=self.host, auth_type=self.kind, config_file=os.devnull, **self._options)
+
+    def _failure(self, exc: Exception) -> Unauthenticated:
+        message = f"{type(exc).__name__}: {exc}"
+        for secret in self._secrets:
+            message = message.replace(secret, "[secure]")
+        return Unauthenticated(401, None, message, f"{self.kind} sign-in")
+
+    def __repr__(self) -> str:
+        return f"SdkAuth(host={self.host!r}, auth_type={self.kind!r})"
+
+
+def _bearer(headers: Mapping[str, str], kind: str) -> str:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated(401, None, "the SDK gave no bearer token", f"{kind} sign-in")
+    return token
+
+
+class SdkHttpxAuth(httpx.Auth):
+    """`httpx.Auth` over `SdkAuth` for 0.4's `get_client()`: the SDK's headers on every request.
+
+    The SDK call blocks while it fetches a token (about once an hour); `get_jobs_client()` does not.
+    """
+
+    def __init__(self, provider: SdkAuth) -> None:
+        self.provider = provider
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send the request with the SDK's current headers."""
+        request.headers.update(self.provider.headers())
+        yield request
+
+    def __repr__(self) -> str:
+        return f"SdkHttpxAuth({self.provider!r})"
