@@ -81,7 +81,7 @@ async def measure(creds: DatabricksCredentials, script: Path, n: int) -> None:
         await jobs.call("jobs/runs/cancel", params={"run_id": run_id})
     await asyncio.gather(waiting, return_exceptions=True)
     print(f"{n} concurrent waits: all following their run after {started:.1f} s")
-    print(f"task runs per wait: {task_runs / n:.1f}; Prefect API requests per wait until then: {requests / n:.1f}")
+    print(f"task runs per wait: {task_runs / n:.1f}; Prefect API requests per wait: {requests / n:.1f}")
     print("most frequent requests:", ", ".join(f"{k} x{v}" for k, v in _PREFECT_REQUESTS.most_common(6)))
 
 

@@ -46,8 +46,10 @@ def test_task_rows_for_the_table_artifact() -> None:
         "state": "TERMINATED/SUCCESS",
         "duration_s": 2.5,
         "attempts": 2,
+        "output": "ok",
         "error": "",
     }
+    assert rows["nb"]["output"] == "42"
     assert rows["bad"]["error"] == "ZeroDivisionError: division by zero"
     assert rows["bad"]["state"] == "TERMINATED/FAILED"
 
