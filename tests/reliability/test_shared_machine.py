@@ -144,7 +144,7 @@ def test_half_open_connections_are_closed(
         head += f"Authorization: Bearer {KNOWN_TOKEN}\r\n"
         sock.sendall(head.encode() + b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na")
         answer = b""
-        while b"REQUEST_TIMEOUT" not in answer and (chunk := sock.recv(65536)):  # head and body may split
+        while b"REQUEST_TIMEOUT" not in answer and (chunk := sock.recv(65536)):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 408") and b"REQUEST_TIMEOUT" in answer
     for sock in held:
