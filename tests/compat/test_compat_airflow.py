@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from compat_helpers import run_scenarios
 
-from conftest import run_scenarios
 from prefect_databricks.local import LocalWorkspace
 
 

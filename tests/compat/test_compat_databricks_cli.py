@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from compat_helpers import run_scenarios
 
-from conftest import run_scenarios
 from prefect_databricks.local import LocalWorkspace
 
 

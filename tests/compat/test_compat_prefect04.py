@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import run_scenarios
+from compat_helpers import run_scenarios
 
 _CLI = "from prefect_databricks.cli import main; main()"
 
