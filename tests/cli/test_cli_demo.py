@@ -30,3 +30,17 @@ def test_demo_uses_the_workspace_named_by_the_environment(
     assert "EXCLUDED" in out  # the branch the condition did not take
     assert f"Run page: {workspace.host}/?o=" in out
     assert workspace.token not in out + result.stderr
+
+
+def test_a_first_run_on_a_fresh_machine_prints_no_traceback(tmp_path: Path) -> None:
+    """A new PREFECT_HOME, no Prefect server and no telemetry settings, as a newcomer runs it: the
+    temporary server's heartbeat used to log an 80-line `database is locked` traceback here."""
+    quiet = ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_API_URL", "DATABRICKS_HOST")
+    env = {k: v for k, v in os.environ.items() if k not in quiet and not k.startswith("PYTEST")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    command = [str(Path(sys.executable).parent / "prefect-databricks"), "demo"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
+    assert "report: 12 orders" in output

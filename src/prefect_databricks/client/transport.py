@@ -38,6 +38,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NOT_ACTED_STATUSES = frozenset({429, 503})
 _AUTH_STATUSES = frozenset({401, 403})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _log = logging.getLogger("prefect_databricks.client")
 _sleep = asyncio.sleep
@@ -127,6 +128,32 @@ class DatabricksClient(PagingMixin):
         response = await self._send(call, build)
         return _json_object(response, call)
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        **options: Any,
+    ) -> httpx.Response:
+        """Any REST call by its path under `<host>/api/` (e.g. `2.0/clusters/list`), authenticated and
+        retried like `call`; returns the final `httpx.Response` whatever its status, as 0.4's
+        `execute_endpoint` did. `options` go to `httpx` (`headers`, `content`, `timeout`, ...).
+        """
+        method = method.upper()
+        url = "/api/" + path.lstrip("/")
+        call = _Call(path.strip("/"), method, method in _IDEMPOTENT_METHODS, reauth=self.auth.kind != "pat")
+        given_headers = options.pop("headers", None) or {}
+
+        async def build() -> httpx.Request:
+            token = await self.auth.token(self._send_token)
+            extra: Mapping[str, str] = getattr(self.auth, "extra_headers", {})
+            headers = {**given_headers, **extra, "Authorization": f"Bearer {token}"}
+            return self._http.build_request(method, url, params=params, json=json, headers=headers, **options)
+
+        return await self._send(call, build, raw=True)
+
     async def _send_token(self, request: httpx.Request) -> httpx.Response:
         """Send an auth provider's token request (retried like any idempotent call)."""
         request.headers["User-Agent"] = self._http.headers["User-Agent"]
@@ -136,7 +163,9 @@ class DatabricksClient(PagingMixin):
 
         return await self._send(_Call(request.url.path.lstrip("/"), "POST", True), build)
 
-    async def _send(self, call: _Call, build: Callable[[], Awaitable[httpx.Request]]) -> httpx.Response:
+    async def _send(
+        self, call: _Call, build: Callable[[], Awaitable[httpx.Request]], *, raw: bool = False
+    ) -> httpx.Response:
         started = time.monotonic()
         attempt = 0
         while True:
@@ -148,6 +177,8 @@ class DatabricksClient(PagingMixin):
                 return outcome
             wait = self.retry.next_wait(attempt, started, retry_after) if retryable else None
             if wait is None:
+                if raw and isinstance(outcome, httpx.Response):
+                    return outcome
                 raise error
             _log.debug("Retrying %s %s in %.2f s (attempt %d failed)", call.method, call.label, wait, attempt)
             await _sleep(wait)

@@ -133,8 +133,18 @@ async def _run(credentials: DatabricksCredentials) -> int:
     return 0
 
 
+def _quiet_temporary_server() -> None:
+    """Without `PREFECT_API_URL` the flow starts Prefect's temporary server, whose telemetry heartbeat
+    races the migrations on a fresh database and logs an 80-line `database is locked` traceback; the
+    demo turns that heartbeat off unless the variable is set (it is inherited by the server process).
+    """
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
 def main() -> int:
     """Run the demo; exit code 0 when the Databricks run succeeded."""
+    _quiet_temporary_server()
     if os.environ.get("DATABRICKS_HOST"):
         credentials = DatabricksCredentials.from_env()
         print(f"Using the workspace at {credentials.databricks_instance} (DATABRICKS_HOST is set).")
