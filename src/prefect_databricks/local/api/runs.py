@@ -54,6 +54,7 @@ async def submit(call: Call) -> dict[str, Any]:
         timeout_seconds=params.int("timeout_seconds", default=0) or 0,
         job_clusters=with_numbers(params.list("job_clusters") or [], "list:JobCluster"),
         format=SINGLE_TASK if single else "MULTI_TASK",
+        environments=with_numbers(params.list("environments") or [], "list:JobEnvironment"),
     )
     return create.submit(call.ws, request, version=call.version, creator=call.caller)
 

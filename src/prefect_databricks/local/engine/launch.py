@@ -46,11 +46,20 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         env=_env(ws, run, entry),
         read_object=lambda path: read_workspace_object(ws, path),
         secrets=(ws.config.token, *ws.config.service_principals.values()),
+        environment=_environment(run, entry),
+        environments_dir=Path(ws.config.data_dir) / "environments",
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
     process = start_task(resolve(task, names), context)
     task_local(entry)["pgid"] = getattr(process, "pid", None)
     return process
+
+
+def _environment(run: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The `spec` of the run's environment that the task's `environment_key` names, if any."""
+    key = entry.get("environment_key")
+    found = (env for env in run_local(run).get("environments") or [] if env.get("environment_key") == key)
+    return next((env.get("spec") or {} for env in found), None) if key else None
 
 
 def kill_leftover(ws: Workspace, run_id: int, entry: dict[str, Any]) -> None:
