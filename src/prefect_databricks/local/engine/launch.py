@@ -58,7 +58,8 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
 def _environment(run: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any] | None:
     """The `spec` of the run's environment that the task's `environment_key` names, if any."""
     key = entry.get("environment_key")
-    found = (env for env in run_local(run).get("environments") or [] if env.get("environment_key") == key)
+    environments = run_local(run).get("environments", [])
+    found = (env for env in environments if env.get("environment_key") == key)
     return next((env.get("spec") or {} for env in found), None) if key else None
 
 

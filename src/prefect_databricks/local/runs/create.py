@@ -98,7 +98,7 @@ def submit(
     if not request.tasks:
         raise InvalidParameterValue("Missing required field: tasks")
     check_shape(request.environments, "list:JobEnvironment", "environments")
-    environments = {e.get("environment_key") for e in request.environments}
+    environments = {str(e["environment_key"]) for e in request.environments}
     check_tasks(request.tasks, "tasks", references={"environment_key": environments})
     check_task_count_for_version(len(request.tasks), version)
     token = _token(request.idempotency_token)
