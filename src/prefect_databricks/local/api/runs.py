@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.fidelity import warnings
 from ..jobs.shapes import with_numbers
 from ..jobs.single_task import SINGLE_TASK, is_single_task, to_tasks
 from ..runs import create, output, repairs, service
@@ -55,6 +56,7 @@ async def submit(call: Call) -> dict[str, Any]:
         job_clusters=with_numbers(params.list("job_clusters") or [], "list:JobCluster"),
         format=SINGLE_TASK if single else "MULTI_TASK",
         environments=with_numbers(params.list("environments") or [], "list:JobEnvironment"),
+        warnings=warnings(body, body.get("tasks") or []),
     )
     return create.submit(call.ws, request, version=call.version, creator=call.caller)
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from .fidelity import check_triggers_emulated
 from .quartz import parse, zone
 from .schema import FIELDS
 from .shapes import check_shape, field_path
@@ -125,6 +126,7 @@ def _check_triggers(settings: dict[str, Any], path: str) -> None:
         _check_schedule(settings["schedule"], field_path(path, "schedule"))
     if "trigger" in present and settings["trigger"].get("periodic") is not None:
         _check_periodic(settings["trigger"]["periodic"], field_path(path, "trigger.periodic"))
+    check_triggers_emulated(settings, path)
 
 
 def _check_schedule(schedule: dict[str, Any], path: str) -> None:

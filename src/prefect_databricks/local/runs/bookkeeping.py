@@ -13,7 +13,7 @@ __all__ = ["RunBookkeeping", "TaskBookkeeping", "run_local", "task_local"]
 
 class RunBookkeeping(TypedDict, total=False):
     """A job run's: cancel and timeout flags, admission inputs, repairs, task values set so far, the
-    job's environments (what its tasks' `environment_key` names)."""
+    job's environments (what its tasks' `environment_key` names), settings that will not take effect."""
 
     cancel: bool
     timed_out: bool
@@ -24,6 +24,7 @@ class RunBookkeeping(TypedDict, total=False):
     latest_repair_id: int
     task_values: dict[str, dict[str, Any]]
     environments: list[dict[str, Any]]
+    warnings: list[str]
 
 
 class TaskBookkeeping(TypedDict, total=False):

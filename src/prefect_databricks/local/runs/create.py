@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.fidelity import warnings
 from ..jobs.rules import check_task_count_for_version, check_tasks
 from ..jobs.service import load_job
 from ..jobs.shapes import check_shape
@@ -49,6 +50,7 @@ class SubmitRequest:
     job_clusters: list[dict[str, Any]] = field(default_factory=list)
     format: str = "MULTI_TASK"
     environments: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_now(
@@ -87,6 +89,7 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
         "max_concurrent_runs": settings.get("max_concurrent_runs", 1),
         "queue": bool(source.get("enabled", False)),
         "environments": settings.get("environments") or [],
+        "warnings": warnings(settings, settings.get("tasks") or []),
     })
     return run
 
@@ -108,7 +111,7 @@ def submit(
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
     run.update(creator_user_name=creator, job_clusters=request.job_clusters, format=request.format)
     run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True,
-                           "environments": request.environments})
+                           "environments": request.environments, "warnings": request.warnings})
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 
 
