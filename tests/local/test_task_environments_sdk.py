@@ -187,3 +187,30 @@ def test_an_unknown_environment_key_is_a_400_naming_the_field(sdk: WorkspaceClie
         assert "tasks[0].environment_key" in str(exc) and "'nope' is not defined" in str(exc)
     else:
         raise AssertionError("submit accepted an undefined environment_key")
+
+
+def test_environment_variables_entry_with_a_file_and_inline_variables(sdk: WorkspaceClient) -> None:
+    """Jobs docs, "Configure environment variables for serverless jobs": the task gets only its entry's
+    variables, inline ones win over `.env` files, runtime variables win over both; a bad line fails."""
+    folder = f"/Workspace/Users/{sdk.current_user.me().user_name}/{unique('envs')}"
+    sdk.workspace.mkdirs(folder)
+    app_env = b"# settings\nMODE=file\nLEVEL=debug\n\n"
+    sdk.workspace.upload(f"{folder}/app.env", app_env, format=ImportFormat.AUTO)
+    sdk.workspace.upload(f"{folder}/bad.env", b"MODE=file\nnot a pair\n", format=ImportFormat.AUTO)
+    code = _script(sdk, "import os\nprint(os.environ['MODE'], os.environ['LEVEL'], os.environ.get('OTHER'),\n"
+                        "      os.environ['DATABRICKS_TASK_KEY'])\n")
+    entries = [
+        {"environment_variables_key": "app", "spec": {
+            "files": [f"{folder}/app.env"], "variables": {"MODE": "inline", "DATABRICKS_TASK_KEY": "x"}}},
+        {"environment_variables_key": "other", "spec": {"variables": {"OTHER": "no"}}},
+        {"environment_variables_key": "bad", "spec": {"files": [f"{folder}/bad.env"]}},
+    ]
+    tasks = [{"task_key": key, "environment_variables_key": key, "spark_python_task": {"python_file": code}}
+             for key in ("app", "bad")]
+    job_id = sdk.api_client.do("POST", "/api/2.2/jobs/create", body={
+        "name": unique("env-vars"), "environment_variables": entries, "tasks": tasks})["job_id"]
+    run = _wait(sdk, sdk.jobs.run_now(job_id).run_id)
+    by_key = {task.task_key: task for task in run.tasks or []}
+    assert sdk.jobs.get_run_output(by_key["app"].run_id).logs == "inline debug None app\n"
+    assert by_key["bad"].state.result_state == jobs.RunResultState.FAILED
+    assert "bad.env' line 2: expected KEY=VALUE" in by_key["bad"].state.state_message

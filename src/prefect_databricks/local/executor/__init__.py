@@ -27,6 +27,7 @@ from .model import OUTPUT_LIMIT, TaskContext, TaskOutcome, TaskProcess, Unsuppor
 from .process import FinishedTask, LocalTaskProcess
 from .sources import SourceMissing
 from .staged import StagedTask
+from .variables import task_variables
 from .venvs import built_python
 
 __all__ = [
@@ -49,6 +50,7 @@ def start_task(task: dict[str, Any], ctx: TaskContext, *, output_limit: int = OU
     try:
         launch = prepare(task, ctx)
         spec = environment_spec(task, task_kind(task), ctx)
+        ctx.env = {**task_variables(ctx), **ctx.env}
     except SourceMissing as exc:
         return FinishedTask(TaskOutcome(success=False, error=f"FileNotFoundError: {exc}"))
     if spec is None:

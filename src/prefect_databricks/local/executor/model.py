@@ -35,6 +35,8 @@ class TaskContext:
     """Values no variable of the task's environment may hold (the server's token and client secrets)."""
     environment: dict[str, Any] | None = None
     """The `spec` of the job environment the task's `environment_key` names."""
+    variables: dict[str, Any] | None = None
+    """The `spec` of the job's `environment_variables` entry the task's `environment_variables_key` names."""
     environments_dir: Path | None = None
     """Where built task environments are cached (in the workspace's data dir)."""
 

@@ -24,6 +24,7 @@ class RunBookkeeping(TypedDict, total=False):
     latest_repair_id: int
     task_values: dict[str, dict[str, Any]]
     environments: list[dict[str, Any]]
+    environment_variables: list[dict[str, Any]]
     warnings: list[str]
 
 

@@ -89,6 +89,7 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
         "max_concurrent_runs": settings.get("max_concurrent_runs", 1),
         "queue": bool(source.get("enabled", False)),
         "environments": settings.get("environments") or [],
+        "environment_variables": settings.get("environment_variables") or [],
         "warnings": warnings(settings, settings.get("tasks") or []),
     })
     return run
