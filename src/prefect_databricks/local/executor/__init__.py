@@ -7,9 +7,8 @@ imports only the standard library (plus the task's own code).
 
 Notebooks get ``dbutils`` (widgets, notebook.exit/run, jobs.taskValues, fs over the local DBFS root,
 secrets read from the workspace and redacted in outputs), ``%run`` (inlined here) and ``%pip install``
-(into the task run's own directory). Not emulated: ``%scala``, ``%r`` and ``%sh`` cells (the task fails
-at that cell); Git sources and remote URIs (s3:…); cell outputs in exports. A task's environment and
-Python libraries are installed into a cached virtual environment first (``venvs``).
+(into the task run's own directory). A task's environment and Python libraries are installed into a
+cached virtual environment first (``venvs``). What is refused: README, "What it cannot run".
 ``spark`` (notebooks), ``%sql`` cells and ``sql_task`` files use a Spark Connect session to the
 workspace's one server (the spark extra), opened on first use; Python files get it from
 ``SparkSession.builder``. Without the extra they fail with the install hint.

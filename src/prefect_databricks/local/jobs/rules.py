@@ -1,7 +1,7 @@
 """The documented rules of job settings (types, limits, references), each broken rule a 400 naming the field.
 
-Fidelity gaps: cluster specs, libraries and task-type bodies are checked for types and required fields,
-not for their cloud-side meaning.
+Cluster specs, libraries and task-type bodies are checked for types and required fields only; triggers
+that cannot fire here are refused by `fidelity.py`.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """The Jobs service: create, get, list, reset, update and delete saved jobs, and their routes.
 
 Jobs are stored with the server-side defaults already applied (as `jobs/get` shows them), so the
-scheduler reads `settings` straight from the store. Fidelity gaps: `include_trigger_state` and
-`trigger_details` are not produced; `effective_budget_policy_id` is not computed; the per-endpoint
-request rate limits are not enforced (the fault switch injects 429s instead); 2.0/2.1 `jobs/list`
-refuses a job of more than 100 tasks only with `expand_tasks`. The 2.0 single-task format is kept as a
-one-task job (`single_task.py`).
+scheduler reads `settings` straight from the store (limits: README, "What it cannot run"). The 2.0
+single-task format is kept as a one-task job (`single_task.py`).
 """
 
 from __future__ import annotations
