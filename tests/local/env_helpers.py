@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 __all__ = ["simple_index", "write_wheel"]
 
@@ -37,15 +39,16 @@ def write_wheel(
 
 
 @contextmanager
-def simple_index(root: Path, *wheels: Path) -> Iterator[str]:
-    """Serve `wheels` as a PEP 503 simple index on 127.0.0.1; yields the index URL (`…/simple`)."""
+def simple_index(root: Path, *wheels: Path, delay: float = 0.0) -> Iterator[str]:
+    """Serve `wheels` as a PEP 503 simple index on 127.0.0.1, each answer `delay` seconds late; yields
+    the index URL (`…/simple`)."""
     for wheel in wheels:
         project = wheel.name.split("-")[0].replace("_", "-").lower()
         page = root / "simple" / project
         page.mkdir(parents=True, exist_ok=True)
         (root / wheel.name).write_bytes(wheel.read_bytes())
         (page / "index.html").write_text(f'<a href="../../{wheel.name}">{wheel.name}</a>\n', encoding="utf-8")
-    handler = partial(_QuietHandler, directory=str(root))
+    handler = partial(_QuietHandler, directory=str(root), delay=delay)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -57,7 +60,16 @@ def simple_index(root: Path, *wheels: Path) -> Iterator[str]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    """A static file handler that does not log each request to stderr."""
+    """A static file handler that does not log each request to stderr, and answers `delay` seconds late."""
+
+    def __init__(self, *args: Any, delay: float, **kwargs: Any) -> None:
+        self._delay = delay
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        """Serve the file after the delay."""
+        time.sleep(self._delay)
+        super().do_GET()
 
     def log_message(self, format: str, *args: object) -> None:
         """Requests are not logged."""

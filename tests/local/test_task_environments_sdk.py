@@ -214,3 +214,42 @@ def test_environment_variables_entry_with_a_file_and_inline_variables(sdk: Works
     assert sdk.jobs.get_run_output(by_key["app"].run_id).logs == "inline debug None app\n"
     assert by_key["bad"].state.result_state == jobs.RunResultState.FAILED
     assert "bad.env' line 2: expected KEY=VALUE" in by_key["bad"].state.state_message
+
+
+def test_two_runs_needing_one_new_environment_share_it(sdk: WorkspaceClient, tmp_path: Path) -> None:
+    """Submitted together, both runs wait for the one build and run in the same environment."""
+    name = f"shared_{uuid.uuid4().hex[:8]}"
+    dependency = _upload(sdk, write_wheel(tmp_path, name, "VALUE = 'shared'\n"))
+    code = _script(sdk, f"import sys, {name}\nprint({name}.VALUE, sys.prefix)\n")
+    environment = [{"environment_key": "e", "spec": {"client": "2", "dependencies": [dependency]}}]
+    task = {"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": code}}
+    runs = [_submit(sdk, task, environment) for _ in range(2)]
+    logs = []
+    for run_id in runs:
+        run = _wait(sdk, run_id)
+        assert run.state.result_state == jobs.RunResultState.SUCCESS, run.state
+        logs.append(sdk.jobs.get_run_output(_task(run).run_id).logs)
+    assert logs[0] == logs[1] and logs[0].startswith("shared ") and "/environments/" in logs[0]
+
+
+def test_a_run_cancelled_while_its_environment_builds_ends_at_once(
+    sdk: WorkspaceClient, tmp_path: Path
+) -> None:
+    """The build goes on in the background; the run ends CANCELED and its task never starts."""
+    name = f"slow_{uuid.uuid4().hex[:8]}"
+    wheel = write_wheel(tmp_path / "dist", name, "X = 1\n", version="1.0")
+    marker = tmp_path / "started"
+    code = _script(sdk, f"open({str(marker)!r}, 'w').close()\n")
+    with simple_index(tmp_path / "index", wheel, delay=3) as index:
+        task = {"task_key": "t", "spark_python_task": {"python_file": code},
+                "libraries": [{"pypi": {"package": name, "repo": index}}]}
+        run_id = _submit(sdk, task)
+        while sdk.jobs.get_run(run_id).state.life_cycle_state != jobs.RunLifeCycleState.RUNNING:
+            time.sleep(0.05)
+        started = time.monotonic()
+        sdk.jobs.cancel_run(run_id)
+        run = _wait(sdk, run_id, timeout=10)
+        assert time.monotonic() - started < 3, "the cancel waited for the build"
+        assert run.state.result_state == jobs.RunResultState.CANCELED, run.state
+        time.sleep(3.5)
+    assert not marker.exists(), "the task started after its run was cancelled"

@@ -102,12 +102,21 @@ class _ProcessDriver:
             return Result.FAILED, "The task process was lost."
         outcome = process.poll()
         if outcome is None:
+            _note_pgid(ctx, entry, process)
             return None
         del ctx.procs.running[entry["run_id"]]
         return record_outcome(ctx, entry, outcome)
 
     def halt(self, ctx: Context, entry: dict[str, Any]) -> None:
         ctx.procs.kill(entry["run_id"])
+
+
+def _note_pgid(ctx: Context, entry: dict[str, Any], process: TaskProcess) -> None:
+    """Record a process group that started after `launch` (once a task environment was built)."""
+    pid = getattr(process, "pid", None)
+    if pid is not None and task_local(entry).get("pgid") != pid:
+        task_local(entry)["pgid"] = pid
+        ctx.changed = True
 
 
 class _ChildRunDriver:
