@@ -33,7 +33,8 @@ _CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
 
 
 class InstallFailed(Exception):
-    """A build failed; ``str(exc)`` is the task run's state_message (the installer's error, trimmed)."""
+    """A build failed; ``str(exc)`` is the task run's state_message (the installer's error, trimmed; the
+    wording around it is the local workspace's own [I])."""
 
 
 def built_python(spec: EnvironmentSpec, cache: Path) -> Path | None:
