@@ -95,28 +95,32 @@ def test_serverless_wheel_from_environments_only(sdk: WorkspaceClient, tmp_path:
     assert sdk.jobs.get_run_output(_task(again).run_id).logs == "['my_test_code', 'three']\n"
 
 
-def test_volume_wheel_and_requirements_with_a_relative_wheel(
+def test_volume_wheel_requirements_file_and_relative_wheels(
     sdk: WorkspaceClient, workspace: LocalWorkspace, tmp_path: Path
 ) -> None:
-    """A `/Volumes` wheel in `dependencies`, and a `-r` requirements file naming a wheel beside it."""
+    """A `/Volumes` wheel in `dependencies`, a `-r` requirements file naming a wheel beside it, and a
+    relative dependency, read from the task code's folder [I]."""
     tag = uuid.uuid4().hex[:8]
     volume = workspace.data_dir / "dbfs" / "Volumes" / "main" / "default" / tag
-    first = write_wheel(volume, f"vol_{tag}", "ANSWER = 'from the volume'\n")
+    first = write_wheel(volume, f"vol_{tag}", "ANSWER = 'volume'\n")
     folder = f"/Workspace/Users/{sdk.current_user.me().user_name}/{unique('envs')}"
-    sdk.workspace.mkdirs(folder)
-    second = write_wheel(tmp_path, f"rel_{tag}", "ANSWER = 'from beside requirements.txt'\n")
-    sdk.workspace.upload(f"{folder}/{second.name}", second.read_bytes(), format=ImportFormat.AUTO)
-    sdk.workspace.upload(f"{folder}/requirements.txt", f"# pinned\n./{second.name}\n".encode(),
-                         format=ImportFormat.AUTO)
-    code = _script(sdk, f"import vol_{tag}, rel_{tag}\nprint(vol_{tag}.ANSWER, '|', rel_{tag}.ANSWER)\n")
+    sdk.workspace.mkdirs(f"{folder}/libs")
+    second = write_wheel(tmp_path, f"req_{tag}", "ANSWER = 'beside requirements.txt'\n")
+    third = write_wheel(tmp_path, f"rel_{tag}", "ANSWER = 'relative'\n")
+    for path, content in ((f"{folder}/libs/{second.name}", second.read_bytes()),
+                          (f"{folder}/libs/requirements.txt", f"# pinned\n./{second.name}\n".encode()),
+                          (f"{folder}/libs/{third.name}", third.read_bytes()),
+                          (f"{folder}/main.py", f"import vol_{tag} as a, req_{tag} as b, rel_{tag} as c\n"
+                                                "print(a.ANSWER, b.ANSWER, c.ANSWER, sep=' | ')\n".encode())):
+        sdk.workspace.upload(path, content, format=ImportFormat.AUTO)
     spec = {"client": "2", "dependencies": [f"/Volumes/main/default/{tag}/{first.name}",
-                                            f"-r '{folder}/requirements.txt'"]}
+                                            f"-r '{folder}/libs/requirements.txt'", f"./libs/{third.name}"]}
     run = _wait(sdk, _submit(sdk, {"task_key": "t", "environment_key": "env",
-                                   "spark_python_task": {"python_file": code}},
+                                   "spark_python_task": {"python_file": f"{folder}/main.py"}},
                              [{"environment_key": "env", "spec": spec}]))
     assert run.state.result_state == jobs.RunResultState.SUCCESS, run.state
     logs = sdk.jobs.get_run_output(_task(run).run_id).logs
-    assert logs == "from the volume | from beside requirements.txt\n"
+    assert logs == "volume | beside requirements.txt | relative\n"
 
 
 def test_pypi_library_from_a_repo_and_the_workspace_packages_stay_visible(
