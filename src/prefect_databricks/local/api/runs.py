@@ -74,10 +74,11 @@ async def submit(call: Call) -> dict[str, Any]:
 async def get(call: Call) -> dict[str, Any]:
     """jobs/runs/get."""
     params = call.params
+    run_id, page_token = _run_or_job_id(params, "run_id"), params.str("page_token")
+    history, resolved = params.bool("include_history"), params.bool("include_resolved_values")
+    _check_run(call, run_id)
     return service.get(
-        call.ws, _checked_run_id(call), version=call.version,
-        history=params.bool("include_history"), resolved=params.bool("include_resolved_values"),
-        page_token=params.str("page_token"),
+        call.ws, run_id, version=call.version, history=history, resolved=resolved, page_token=page_token,
     )
 
 
@@ -133,14 +134,15 @@ async def get_output(call: Call) -> dict[str, Any]:
 
 async def export(call: Call) -> dict[str, Any]:
     """jobs/runs/export."""
-    return output.export(call.ws, _checked_run_id(call), call.params.str("views_to_export"))
+    views = call.params.str("views_to_export")
+    return output.export(call.ws, _checked_run_id(call), views)
 
 
 async def repair(call: Call) -> dict[str, Any]:
     """jobs/runs/repair."""
     params = call.params
     request = RepairRequest(
-        run_id=_checked_run_id(call),
+        run_id=_run_or_job_id(params, "run_id"),
         latest_repair_id=params.int("latest_repair_id"),
         rerun_tasks=params.list("rerun_tasks"),
         rerun_all_failed_tasks=params.bool("rerun_all_failed_tasks"),
@@ -148,6 +150,7 @@ async def repair(call: Call) -> dict[str, Any]:
         job_parameters=params.obj("job_parameters"),
         legacy=_legacy_parameters(params),
     )
+    _check_run(call, request.run_id)
     return repairs.repair(call.ws, request)
 
 
@@ -158,8 +161,13 @@ def _run_or_job_id(params: Params, name: str) -> int:
 def _checked_run_id(call: Call) -> int:
     """The request's `run_id` (a job run or a task run), once the caller holds the route's need on its job."""
     run_id = _run_or_job_id(call.params, "run_id")
-    call.check(service.locate(call.ws, run_id)[0]["job_id"])
+    _check_run(call, run_id)
     return run_id
+
+
+def _check_run(call: Call, run_id: int) -> None:
+    """403 unless the caller holds the route's need on the job of `run_id` (400 if no such run)."""
+    call.check(service.locate(call.ws, run_id)[0]["job_id"])
 
 
 def _may_manage_runs(call: Call) -> Callable[[int], bool]:
