@@ -6,10 +6,10 @@ dataclasses and ids, never a request. A handler naming a run checks its job (`Ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ..errors import InvalidParameterValue, PermissionDenied
+from ..errors import InvalidParameterValue
+from ..jobs.access import Need, allows
 from ..jobs.permissions import checked_acl, grant_on_create
 from ..jobs.shapes import with_numbers
 from ..jobs.single_task import SINGLE_TASK, is_single_task, to_tasks
@@ -89,7 +89,7 @@ async def list_runs(call: Call) -> dict[str, Any]:
     if job_id is not None:
         call.check(job_id)
     query = RunsQuery(
-        job_id=params.int("job_id"),
+        job_id=job_id,
         active_only=params.bool("active_only"),
         completed_only=params.bool("completed_only"),
         run_type=params.str("run_type"),
@@ -116,7 +116,9 @@ async def cancel_all(call: Call) -> dict[str, Any]:
     job_id = call.params.int("job_id")
     if job_id is not None:
         call.check(job_id)
-    may = None if job_id is not None or call.viewer() is None else _may_manage_runs(call)
+    may = None if job_id is not None or call.viewer() is None else (
+        lambda job: allows(call.ws, call.caller, job, Need.RUN)
+    )
     service.cancel_all(call.ws, job_id, call.params.bool("all_queued_runs"), may=may)
     return {}
 
@@ -168,17 +170,6 @@ def _checked_run_id(call: Call) -> int:
 def _check_run(call: Call, run_id: int) -> None:
     """403 unless the caller holds the route's need on the job of `run_id` (400 if no such run)."""
     call.check(service.locate(call.ws, run_id)[0]["job_id"])
-
-
-def _may_manage_runs(call: Call) -> Callable[[int], bool]:
-    """Whether the caller may cancel the runs of a job id."""
-    def may(job_id: int) -> bool:
-        try:
-            call.check(job_id)
-        except PermissionDenied:
-            return False
-        return True
-    return may
 
 
 def _legacy_parameters(params: Params) -> dict[str, Any]:

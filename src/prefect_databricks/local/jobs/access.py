@@ -18,7 +18,7 @@ from ..errors import PermissionDenied
 from ..state import Workspace
 from ..store import Viewer
 
-__all__ = ["Need", "levels_of", "require", "require_owner_change", "viewer_of"]
+__all__ = ["Need", "allows", "levels_of", "require", "require_owner_change", "viewer_of"]
 
 _VIEWERS = frozenset({"CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"})
 _RUNNERS = frozenset({"CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"})
@@ -58,11 +58,14 @@ _RULES: dict[Need, tuple[frozenset[str], str]] = {
 }
 
 
+def allows(ws: Workspace, who: str, job_id: int, need: Need) -> bool:
+    """Whether `who` is an admin or holds a level `need` accepts on `job_id`."""
+    return ws.is_admin(who) or bool(levels_of(ws, who, job_id) & _RULES[need][0])
+
+
 def require(ws: Workspace, who: str, job_id: int, need: Need) -> None:
-    """Pass if `who` is an admin or holds a level `need` allows on `job_id`; else its 403."""
-    if ws.is_admin(who):
-        return
-    if not levels_of(ws, who, job_id) & _RULES[need][0]:
+    """Pass if `allows(...)`; else the 403 Databricks answers for `need`."""
+    if not allows(ws, who, job_id, need):
         raise need.denied(who, job_id)
 
 
