@@ -257,3 +257,24 @@ def test_only_the_workspace_token_grants_admin(workspace: LocalWorkspace, sp: Wo
                           headers={"Authorization": f"Bearer {_sp_token(sp)}"})
     assert response.status_code == 403 and response.json()["error_code"] == "PERMISSION_DENIED"
 
+
+
+def test_cancel_all_queued_cancels_only_the_runs_it_may_manage(
+    admin: WorkspaceClient, sp: WorkspaceClient, sleeper: str, http: httpx.Client
+) -> None:
+    """[I] runs/cancel-all without job_id, by a non-admin: only the queued runs of jobs it may run."""
+    queued = {}
+    for level in (None, "CAN_MANAGE_RUN"):
+        job_id = _job(admin, unique("q"), sleeper, level)
+        admin.jobs.update(job_id, new_settings=jobs.JobSettings(
+            max_concurrent_runs=1, queue=jobs.QueueSettings(enabled=True)))
+        admin.jobs.run_now(job_id)
+        queued[level] = (job_id, admin.jobs.run_now(job_id).run_id)
+    try:
+        for _, run_id in queued.values():
+            wait_state(http, run_id, ("QUEUED",))
+        sp.jobs.cancel_all_runs(all_queued_runs=True)
+        assert wait_state(http, queued["CAN_MANAGE_RUN"][1])["state"]["result_state"] == "CANCELED"
+        assert admin.jobs.get_run(queued[None][1]).state.life_cycle_state == jobs.RunLifeCycleState.QUEUED
+    finally:
+        _cancel_all(admin, *(job_id for job_id, _ in queued.values()))
