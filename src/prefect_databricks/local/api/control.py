@@ -6,7 +6,8 @@ fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off
 and `POST /local-api/requests/reset` read and clear the per-endpoint request counts; `POST /local-api/spark`
 starts the workspace's Spark Connect server if needed and answers its `sc://` URL (tasks call it);
 `GET /local-api/admins` lists the workspace admins and `POST /local-api/admins` (`{"name": ..., "admin":
-true|false}`) makes an identity (a service principal's application id, a federated subject) an admin or not.
+true|false}`) makes an identity (a service principal's application id, a federated subject) an admin or not,
+until the server stops (`--admin` / `LocalWorkspace(admins=...)` make lasting ones).
 """
 
 from __future__ import annotations
