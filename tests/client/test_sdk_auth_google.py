@@ -42,7 +42,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class FakeGoogle:
     """What Google's endpoints answer: ID tokens (trusted by `ws`) and access tokens, each new, counted."""
 
-    def __init__(self, ws: LocalWorkspace, id_token_ttl: int = 3600) -> None:
+    def __init__(self, ws: LocalWorkspace, id_token_ttl: float = 3600) -> None:
         self.ws = ws
         self.ttl = id_token_ttl
         self.id_tokens: list[str] = []
@@ -77,8 +77,9 @@ def _expiry(token: str) -> float:
 
 def test_google_credentials_key_json_headers_and_refresh(workspace: LocalWorkspace) -> None:
     """The key's `token_uri` points at a loopback fake of Google's token endpoint; the SDK signs
-    JWT-bearer grants with the key and asks for an ID token (audience: the workspace) and an access token."""
-    fake = FakeGoogle(workspace, id_token_ttl=1)
+    JWT-bearer grants with the key and asks for an ID token (audience: the workspace) and an access token.
+    Their headers are reused until the ID token is within 40 s of its expiry (here: 41.5 s tokens)."""
+    fake = FakeGoogle(workspace, id_token_ttl=41.5)
     key: dict[str, str] = {}
 
     def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -98,13 +99,14 @@ def test_google_credentials_key_json_headers_and_refresh(workspace: LocalWorkspa
         key.update(service_account_key(SA, f"{endpoint.url}/token"))
         creds = DatabricksCredentials(databricks_instance=workspace.host, google_credentials=json.dumps(key))
         assert creds.auth_type is None and key["private_key"] not in repr(creds)
-        first, second = sent_headers(creds, calls=2, pause=1.1)
+        first, kept, renewed = sent_headers(creds, calls=3, pause=1.0)
     assert first["authorization"] == f"Bearer {fake.id_tokens[0]}"
     assert first["x-databricks-gcp-sa-access-token"] == fake.access_tokens[0]
     assert _claims(fake.id_tokens[0])["aud"] == workspace.host
-    _wait_past(_expiry(fake.id_tokens[1]))
-    assert rejected(workspace.host, fake.id_tokens[0])  # it expired mid-wait: the second call had a new one
-    assert second["authorization"] == f"Bearer {fake.id_tokens[1]}" != first["authorization"]
+    assert kept["authorization"] == first["authorization"]
+    assert renewed["authorization"] == f"Bearer {fake.id_tokens[1]}" != first["authorization"]
+    assert renewed["x-databricks-gcp-sa-access-token"] == fake.access_tokens[1]
+    assert (len(fake.id_tokens), len(fake.access_tokens)) == (2, 2)
 
 
 def _public_pem(key: dict[str, str]) -> bytes:
@@ -137,7 +139,8 @@ def test_google_id_impersonates_through_the_iam_credentials_api(
     workspace: LocalWorkspace, adc_user: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The user's ADC signs in at Google's token endpoint, then IAM's generateIdToken and
-    generateAccessToken impersonate the service account; both hosts are played by the HTTPS proxy fake."""
+    generateAccessToken impersonate the service account; both hosts are played by the HTTPS proxy fake.
+    The ID tokens last 1 s: the first expires mid-wait, and the next request carries a new one."""
     fake = FakeGoogle(workspace, id_token_ttl=1)
 
     def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -170,6 +173,7 @@ def test_google_id_impersonates_through_the_iam_credentials_api(
     _wait_past(_expiry(fake.id_tokens[1]))
     assert rejected(workspace.host, fake.id_tokens[0])
     assert second["authorization"] == f"Bearer {fake.id_tokens[1]}" != first["authorization"]
+    assert (len(fake.id_tokens), len(fake.access_tokens)) == (2, 2)
 
 
 def test_google_credentials_from_a_key_file_and_the_env_var(
