@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from auth_fakes import jwt, on_path, sent_headers, trust, write_cli
+from auth_fakes import TokenServer, jwt, on_path, sent_headers, trust, write_cli
 from google_fakes import TlsProxy
 
 from prefect_databricks import DatabricksCredentials
@@ -158,3 +158,42 @@ def test_azure_cli_after_az_login_identity_is_the_managed_identity_path(
     assert second["authorization"] == f"Bearer {bearers[1]}"
     assert first["x-databricks-azure-sp-management-token"] == "mgmt-0"
     assert "--tenant" not in calls.read_text()
+
+
+def test_github_oidc_azure_exchanges_a_github_token_at_entra(
+    workspace: LocalWorkspace, azure: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """GitHub's ID-token endpoint is a loopback fake (`ACTIONS_ID_TOKEN_REQUEST_URL`), Entra's the HTTPS
+    proxy: the GitHub token is the client assertion of Entra's client-credentials grant
+    (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#third-case-access-token-request-with-a-federated-credential).
+    A new Entra token is fetched once the first expires; databricks-sdk 0.156 sends the same GitHub
+    token again for it (it fetches one per sign-in)."""
+    assertions: list[str] = []
+
+    def github(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        assert "audience=api://AzureADTokenExchange" in path
+        return {"value": jwt(iss="https://token.actions.githubusercontent.com", sub="repo:acme/etl:ref:main",
+                             aud="api://AzureADTokenExchange", n=len(assertions))}
+
+    def entra(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        form = {key: values[0] for key, values in parse_qs(headers[""]).items()}
+        assert (headers["host"], path, form["client_id"]) == (ENTRA, f"/{TENANT}/oauth2/token", SP)
+        assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        assert form["resource"] == azure.azure_application_id
+        assertions.append(form["client_assertion"])
+        token = workspace.workspace.issue_oauth_token(SP, 42)
+        return {"token_type": "Bearer", "expires_in": "42", "access_token": token}
+
+    with TokenServer(github).running() as actions, TlsProxy((ENTRA,), entra, tmp_path).running() as proxy:
+        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f"{actions.url}/token?api-version=2.0")
+        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token")
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(proxy.ca_file))
+        creds = DatabricksCredentials(databricks_instance=workspace.host, auth_type="github-oidc-azure",
+                                      azure_client_id=SP, azure_tenant_id=TENANT)
+        first, second = sent_headers(creds, calls=2, pause=2.2)
+    assert first["authorization"] != second["authorization"]
+    callers = {workspace.workspace.caller(h["authorization"][len("Bearer "):]) for h in (first, second)}
+    assert callers == {SP}
+    assert len(assertions) == 2 and len(set(assertions)) == 1 and len(actions.requests) == 1

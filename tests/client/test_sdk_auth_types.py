@@ -29,6 +29,7 @@ from prefect_databricks.local.state import FederationPolicy
 ISSUER = "https://idp.example.test"
 SUBJECT = "repo:acme/etl:ref:refs/heads/main"
 GITHUB = "https://token.actions.githubusercontent.com"
+AZURE_DEVOPS = "https://vstoken.dev.azure.com/0f3e1d2c-aaaa-4bbb-8ccc-0123456789ab"
 TTL = 42  # the SDK replaces a token 40 s before it expires: after 2 s, a new one is fetched
 
 
@@ -38,6 +39,8 @@ def fed_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWorkspace]
     policies = [
         FederationPolicy(issuer=ISSUER, subject=SUBJECT, client_id="fed-sp"),
         FederationPolicy(issuer=GITHUB, subject="repo:acme/etl:environment:prod", client_id="gh-sp"),
+        FederationPolicy(issuer=AZURE_DEVOPS, subject="p://acme/etl/deploy", client_id="ado-sp",
+                         audiences=("api://AzureADTokenExchange",)),
     ]
     with LocalWorkspace(
         tmp_path_factory.mktemp("fed"), federation_policies=policies, oauth_token_ttl_seconds=TTL
@@ -51,7 +54,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
 
     for var in list(os.environ):
-        if var.startswith(("DATABRICKS_", "ARM_", "ACTIONS_ID_TOKEN")):
+        if var.startswith(("DATABRICKS_", "ARM_", "ACTIONS_ID_TOKEN", "SYSTEM_")):
             monkeypatch.delenv(var)
     monkeypatch.setenv("HOME", str(tmp_path))
 
@@ -162,6 +165,34 @@ def test_github_oidc_with_a_fake_github_token_endpoint(
     assert {_issued_to(fed_ws, h["authorization"]) for h in (first, second)} == {"gh-sp"}
     assert len(github.requests) >= 2  # the refresh asked GitHub for a new ID token
     assert {headers["authorization"] for _, _, headers in github.requests} == {"Bearer gh-request-token"}
+
+
+def test_azure_devops_oidc_with_a_fake_pipeline_token_endpoint(
+    fed_ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Azure DevOps' pipeline OIDC endpoint is a loopback fake named by the pipeline's SYSTEM_* variables
+    (https://learn.microsoft.com/en-us/azure/devops/pipelines/build/variables); its token, whose audience
+    is always api://AzureADTokenExchange, is exchanged at the workspace, again once the first expires."""
+
+    def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        assert headers["authorization"] == "Bearer ado-system-token"
+        return {"oidcToken": _idp_token("api://AzureADTokenExchange", "p://acme/etl/deploy", AZURE_DEVOPS)}
+
+    with TokenServer(answer).running() as ado:
+        for var, value in (("SYSTEM_ACCESSTOKEN", "ado-system-token"),
+                           ("SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", f"{ado.url}/acme/"),
+                           ("SYSTEM_TEAMPROJECTID", "etl"), ("SYSTEM_PLANID", "plan-1"),
+                           ("SYSTEM_JOBID", "job-1"), ("SYSTEM_HOSTTYPE", "build")):
+            monkeypatch.setenv(var, value)
+        creds = DatabricksCredentials(
+            databricks_instance=fed_ws.host, auth_type="azure-devops-oidc", client_id="ado-sp"
+        )
+        first, second = sent_headers(creds, calls=2, pause=2.2)
+    assert first["authorization"] != second["authorization"]
+    assert {_issued_to(fed_ws, h["authorization"]) for h in (first, second)} == {"ado-sp"}
+    method, path, _ = ado.requests[0]
+    jobs = "/acme/etl/_apis/distributedtask/hubs/build/plans/plan-1/jobs"
+    assert (method, path) == ("POST", f"{jobs}/job-1/oidctoken?api-version=7.2-preview.1")
 
 
 def _token_cache(path: Path, host: str, token: str, expiry: str) -> None:
