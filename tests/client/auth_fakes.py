@@ -52,6 +52,14 @@ def on_path(monkeypatch: Any, directory: Path) -> None:
 Answer = Callable[[str, dict[str, str]], dict[str, Any]]
 
 
+class Refused(Exception):
+    """Raised by an `Answer` to reply with an error: `status` and the JSON `body`."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status, body)
+        self.status, self.body = status, body
+
+
 class JsonHandler(BaseHTTPRequestHandler):
     """Answers every GET/POST with `answer(path, headers)` as JSON; `headers` has the lower-cased
     request headers plus the body under the key `""`. Each request is passed to `record`."""
@@ -66,6 +74,8 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.record((self.command, self.path, headers))
         try:
             status, body = 200, json.dumps(type(self).answer(self.path, headers)).encode()
+        except Refused as refusal:
+            status, body = refusal.status, json.dumps(refusal.body).encode()
         except Exception as exc:  # a failed check of the fake: an answer the test's failure shows
             failure = {"error": "fake_check_failed", "error_description": repr(exc)}
             status, body = 500, json.dumps(failure).encode()

@@ -13,6 +13,7 @@ Management-Token` header), https://learn.microsoft.com/en-us/entra/identity-plat
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from auth_fakes import TokenServer, jwt, on_path, sent_headers, trust, write_cli
+from auth_fakes import Refused, TokenServer, jwt, on_path, sent_headers, trust, write_cli
 from google_fakes import TlsProxy
 
 from prefect_databricks import DatabricksCredentials
@@ -84,6 +85,12 @@ def test_azure_client_secret_headers_and_refresh(
     assert second["authorization"] == f"Bearer {databricks[1]}" and len(databricks) == 2
     assert second["x-databricks-azure-sp-management-token"] == mgmt[1]
     assert workspace.workspace.caller(databricks[1]) == SP
+
+
+def _claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, unchecked."""
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def _az(tmp_path: Path, account: dict[str, Any], tokens: dict[str, list[dict[str, str]]]) -> Path:
@@ -166,14 +173,15 @@ def test_github_oidc_azure_exchanges_a_github_token_at_entra(
     """GitHub's ID-token endpoint is a loopback fake (`ACTIONS_ID_TOKEN_REQUEST_URL`), Entra's the HTTPS
     proxy: the GitHub token is the client assertion of Entra's client-credentials grant
     (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#third-case-access-token-request-with-a-federated-credential).
-    A new Entra token is fetched once the first expires; databricks-sdk 0.156 sends the same GitHub
-    token again for it (it fetches one per sign-in)."""
+    A new Entra token is fetched once the first expires. databricks-sdk 0.156 sends the GitHub token of
+    its sign-in again for that; here it has expired too (1 s), Entra refuses it (AADSTS700024, as Entra
+    answers an assertion past its `exp`), and the client signs in again with a new GitHub token."""
     assertions: list[str] = []
 
     def github(path: str, headers: dict[str, str]) -> dict[str, Any]:
         assert "audience=api://AzureADTokenExchange" in path
         return {"value": jwt(iss="https://token.actions.githubusercontent.com", sub="repo:acme/etl:ref:main",
-                             aud="api://AzureADTokenExchange", n=len(assertions))}
+                             aud="api://AzureADTokenExchange", exp=time.time() + 1, n=len(assertions))}
 
     def entra(path: str, headers: dict[str, str]) -> dict[str, Any]:
         form = {key: values[0] for key, values in parse_qs(headers[""]).items()}
@@ -181,6 +189,9 @@ def test_github_oidc_azure_exchanges_a_github_token_at_entra(
         assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         assert form["resource"] == azure.azure_application_id
         assertions.append(form["client_assertion"])
+        if _claims(form["client_assertion"])["exp"] < time.time():
+            raise Refused(400, {"error": "invalid_client", "error_description": "AADSTS700024: Client "
+                                "assertion is not within its valid time range."})
         token = workspace.workspace.issue_oauth_token(SP, 42)
         return {"token_type": "Bearer", "expires_in": "42", "access_token": token}
 
@@ -196,4 +207,5 @@ def test_github_oidc_azure_exchanges_a_github_token_at_entra(
     assert first["authorization"] != second["authorization"]
     callers = {workspace.workspace.caller(h["authorization"][len("Bearer "):]) for h in (first, second)}
     assert callers == {SP}
-    assert len(assertions) == 2 and len(set(assertions)) == 1 and len(actions.requests) == 1
+    assert len(assertions) == 3 and assertions[0] == assertions[1] != assertions[2]
+    assert len(actions.requests) == 2

@@ -52,8 +52,8 @@ class SdkAuth:
     """One SDK credential provider for `host`: `kind` is the auth type, `options` its other keys
     (`databricks.sdk.core.Config` arguments); `secrets` are redacted from errors.
 
-    A 401 from the workspace (`invalidate`) drops the SDK config, so the next request signs in
-    again from scratch. Secret values are redacted from every error raised.
+    A 401 from the workspace (`invalidate`) or a failed refresh drops the SDK config, so the request
+    signs in again from scratch. Secret values are redacted from every error raised.
     """
 
     def __init__(
@@ -79,9 +79,7 @@ class SdkAuth:
             if self._kept is not None and time.time() < self._kept[1]:
                 return dict(self._kept[0])
             try:
-                if self._config is None:
-                    self._config = self._new_config()
-                headers = dict(self._config.authenticate())
+                headers = self._authenticate()
             except Unauthenticated:
                 raise
             except Exception as exc:  # the SDK raises ValueError, OSError, requests errors, ...
@@ -104,6 +102,18 @@ class SdkAuth:
         with self._lock:
             self._config = None
             self._kept = None
+
+    def _authenticate(self) -> dict[str, str]:
+        """The SDK's headers. When a signed-in config fails to refresh, sign in once more from scratch:
+        a provider may hold a credential that has expired since (github-oidc-azure keeps the GitHub
+        token it signed in with as Entra's client assertion) [I]."""
+        if self._config is not None:
+            try:
+                return dict(self._config.authenticate())
+            except Exception:  # the error of the fresh sign-in below is the one raised, if it fails too
+                self._config = None
+        self._config = self._new_config()
+        return dict(self._config.authenticate())
 
     def _new_config(self) -> Any:
         """The SDK config of these values; it reads no config file, this package already did."""
