@@ -191,3 +191,16 @@ def test_google_credentials_from_a_key_file_and_the_env_var(
     with pytest.raises(Unauthenticated, match="google-credentials sign-in") as caught:
         sent_headers(creds)
     assert str(key_file) not in str(caught.value) and "PRIVATE KEY" not in str(caught.value)
+
+
+@pytest.mark.parametrize("missing", ["google.auth", "databricks.sdk"])
+def test_a_missing_sdk_package_is_a_clear_error(missing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment without google-auth (or the SDK) cannot be made here: `find_spec` says so instead."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else real(name))
+    message = rf"databricks-sdk; {missing.replace('.', '-')} is not installed. Install it with: pip install"
+    with pytest.raises(ValueError, match=message + r" 'prefect-databricks\[sdk-auth\]'"):
+        DatabricksCredentials(databricks_instance="dbc-1.cloud.databricks.com", auth_type="google-id",
+                              google_service_account=SA)

@@ -34,18 +34,20 @@ _EXPIRY_MARGIN = 40.0
 
 
 def require_sdk(kind: str) -> None:
-    """ValueError with the install command when databricks-sdk is missing (checked without importing it)."""
+    """ValueError with the install command when databricks-sdk or google-auth (which the SDK imports for
+    every type) is missing; checked without importing them."""
     import importlib.util
 
-    try:
-        found = importlib.util.find_spec("databricks.sdk") is not None
-    except ModuleNotFoundError:
-        found = False
-    if not found:
-        raise ValueError(
-            f"auth_type {kind!r} is signed in by databricks-sdk, which is not installed: "
-            "pip install 'prefect-databricks[sdk-auth]'."
-        )
+    for module, package in (("databricks.sdk", "databricks-sdk"), ("google.auth", "google-auth")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            raise ValueError(
+                f"auth_type {kind!r} is signed in by databricks-sdk; {package} is not installed. "
+                "Install it with: pip install 'prefect-databricks[sdk-auth]'."
+            )
 
 
 class SdkAuth:
