@@ -9,6 +9,7 @@ CA that `REQUESTS_CA_BUNDLE` trusts, and answers as the test says. No google-aut
 from __future__ import annotations
 
 import datetime
+import functools
 import socket
 import ssl
 import threading
@@ -27,6 +28,12 @@ from cryptography.x509.oid import NameOID
 GOOGLE_TOKEN_HOST = "oauth2.googleapis.com"  # where google-auth signs users in
 
 
+@functools.cache
+def _rsa_key(role: str) -> rsa.RSAPrivateKey:
+    """One 2048-bit RSA key per role and test session (generating one takes up to a second)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def _pem_key(key: rsa.RSAPrivateKey) -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -34,8 +41,8 @@ def _pem_key(key: rsa.RSAPrivateKey) -> str:
 
 
 def service_account_key(email: str, token_uri: str) -> dict[str, str]:
-    """A service-account key file's JSON (the fields Google's console writes) with a new RSA key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """A service-account key file's JSON (the fields Google's console writes)."""
+    key = _rsa_key("service account")
     return {
         "type": "service_account",
         "project_id": "acme-etl",
@@ -82,7 +89,7 @@ class TlsProxy:
     def __init__(self, hosts: tuple[str, ...], answer: Answer, directory: Path) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.ca_file = directory / "fake-google-ca.pem"
-        ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        ca_key = _rsa_key("CA")
         ca = _cert("prefect-databricks test CA", ca_key, None, ca=True)
         self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         self._contexts = {host: self._context(host, (ca.subject, ca_key), directory) for host in hosts}
@@ -113,7 +120,7 @@ class TlsProxy:
 
     @staticmethod
     def _context(host: str, issuer: tuple[x509.Name, rsa.RSAPrivateKey], directory: Path) -> ssl.SSLContext:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = _rsa_key("server")
         cert_file, key_file = directory / f"{host}.pem", directory / f"{host}.key"
         cert_file.write_bytes(_cert(host, key, issuer, ca=False).public_bytes(serialization.Encoding.PEM))
         key_file.write_text(_pem_key(key))
