@@ -2,7 +2,7 @@
 
 The states are the generated enums of the Jobs API 2.2 spec (`RunLifeCycleState`, `RunLifecycleStateV2State`,
 `RunResultState`); what each result means is the API reference's (`RunResultState`: SUCCESS, FAILED, TIMEDOUT,
-CANCELED, MAXIMUM_CONCURRENT_RUNS_REACHED, ...). The flow test reads the events back from a real Prefect server.
+CANCELED, MAXIMUM_CONCURRENT_RUNS_REACHED, ...). The flow test reads the events from a real Prefect server.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_every_life_cycle_state_of_the_spec_has_an_event(state: str) -> None:
 
 
 def test_running_is_started_and_each_result_state_names_how_the_run_ended() -> None:
-    """SUCCESS_WITH_FAILURES counts as success, as in the waiting flows; the payload keeps the result state."""
+    """SUCCESS_WITH_FAILURES counts as success, as in the waiting flows; the payload keeps the result."""
     assert event_name({"state": {"life_cycle_state": "RUNNING"}}) == "databricks.run.started"
     ended = {
         result.value: event_name({"state": {"life_cycle_state": "TERMINATED", "result_state": result.value}})
@@ -85,8 +85,8 @@ async def test_a_waiting_flow_emits_each_change_once_with_its_flow_run_related(
     """The shared watcher's hook: the events reach the Prefect server, related to the waiting flow's run."""
     name = f"events-{uuid.uuid4().hex[:8]}"
     client = creds.get_jobs_client()
-    run_id = (await client.call("jobs/runs/submit", params={"run_name": name,
-                                                             "tasks": [py_task("t", scripts / "ok.py", 1)]}))["run_id"]
+    body = {"run_name": name, "tasks": [py_task("t", scripts / "ok.py", 1)]}
+    run_id = (await client.call("jobs/runs/submit", params=body))["run_id"]
 
     @flow(name=name)
     async def waits() -> None:
