@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import re
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -114,3 +116,12 @@ def test_a_deployment_trigger_runs_the_next_flow_after_a_start_whose_flow_ended(
     assert downstream.parameters["run_page_url"] == state["run_page_url"]
     time.sleep(2)  # a few more polls of the command: the run's end is not reported twice
     assert [r.id for r in _downstream_runs() if r.parameters.get("run_id") == run_id] == [downstream.id]
+
+
+def test_the_readme_trigger_is_the_example_s() -> None:
+    """The README shows the example's trigger; the example is what the test above runs."""
+    readme = (_EXAMPLE.parents[1] / "README.md").read_text()
+    section = readme.split("\n## Events: waits that hold nothing\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)\n *```", section, flags=re.S)
+    shown = textwrap.indent(textwrap.dedent(block), "    ").replace("Deploy", "return Deploy", 1)
+    assert shown in _EXAMPLE.read_text()
