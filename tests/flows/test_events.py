@@ -8,6 +8,9 @@ CANCELED, MAXIMUM_CONCURRENT_RUNS_REACHED, ...). The flow test reads the events 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -110,3 +113,17 @@ async def test_a_waiting_flow_emits_each_change_once_with_its_flow_run_related(
     assert {"job", "flow-run"} <= roles, roles
     assert creds.token is not None
     assert creds.token.get_secret_value() not in json.dumps([e.model_dump(mode="json") for e in events])
+
+
+def test_with_no_prefect_to_listen_nothing_is_sent_and_no_server_is_started(tmp_path: Path) -> None:
+    """Outside a flow and with no PREFECT_API_URL, Prefect would start a temporary server for the event."""
+    code = (
+        "import time; from prefect_databricks.waiting.events import RunEvents; t = time.monotonic();"
+        "sent = RunEvents('https://h').observe({'run_id': 1, 'state': {'life_cycle_state': 'RUNNING'}});"
+        "print(sent, round(time.monotonic() - t, 1))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    done = subprocess.run([sys.executable, "-c", code], env={**env, "PREFECT_HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    sent, seconds = done.stdout.split()
+    assert sent == "None" and float(seconds) < 5, done.stderr

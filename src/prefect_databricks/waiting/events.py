@@ -148,6 +148,14 @@ def run_event(host: str, run: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _prefect_listens() -> bool:
+    from prefect.context import FlowRunContext, TaskRunContext
+    from prefect.settings import PREFECT_API_URL
+
+    in_a_run = FlowRunContext.get() is not None or TaskRunContext.get() is not None
+    return in_a_run or bool(PREFECT_API_URL.value())
+
+
 class RunEvents:
     """Emits one Prefect event per (run, state) a process sees in one workspace; keeps the last 10,000 ids."""
 
@@ -158,9 +166,13 @@ class RunEvents:
         self._failed_once = False
 
     def observe(self, run: Mapping[str, Any]) -> Event | None:
-        """Emit the event of `run`'s state unless it was emitted already; never raises into a wait."""
+        """Emit the event of `run`'s state unless it was emitted already; never raises into a wait.
+
+        Outside a flow or task run and with no `PREFECT_API_URL` nothing is sent: Prefect would start a
+        temporary server only to receive it.
+        """
         fields = run_event(self.host, run)
-        if fields is None:
+        if fields is None or not _prefect_listens():
             return None
         with self._lock:  # waiters on several threads may report the same change
             if fields["id"] in self._sent:
