@@ -94,6 +94,29 @@ def test_once_emits_each_change_once_and_the_cursor_stops_a_second_emit(
     ]
 
 
+def test_a_run_deleted_between_two_polls_is_forgotten_not_fatal(
+    invoke: Invoke, make_job: MakeJob, run_now: Callable[[int], int], http: httpx.Client,
+    cli_scripts: Path, tmp_path: Path,
+) -> None:
+    """runs/get of a deleted run is 400 INVALID_PARAMETER_VALUE on Databricks; the command carries on."""
+    job_id, _ = make_job(py_task("t", cli_scripts / "slow.py"))
+    run_id = run_now(job_id)
+    state_file = tmp_path / "events.json"
+
+    def seen_active() -> bool:
+        assert invoke("events", "--once", "--state-file", str(state_file)).exit_code == 0
+        return str(run_id) in json.loads(state_file.read_text())["active"]
+
+    _wait(seen_active, "the run to be seen active")
+    http.post("/api/2.2/jobs/runs/cancel", json={"run_id": run_id}).raise_for_status()
+    _wait(lambda: _ended(http, run_id), "the run to be canceled")
+    http.post("/api/2.2/jobs/runs/delete", json={"run_id": run_id}).raise_for_status()
+    later = invoke("events", "--once", "--json", "--state-file", str(state_file))
+    assert later.exit_code == 0, later.output
+    assert f"run {run_id} is no longer readable" in later.stderr
+    assert str(run_id) not in json.loads(state_file.read_text())["active"]
+
+
 def test_without_a_prefect_api_url_it_says_so(tmp_path: Path, workspace: LocalWorkspace) -> None:
     env = {**os.environ, "PREFECT_API_URL": "", "PREFECT_HOME": str(tmp_path),
            "DATABRICKS_HOST": workspace.host, "DATABRICKS_TOKEN": workspace.token}

@@ -86,7 +86,11 @@ class EventFeed:
         }
         vanished = [int(i) for i in self.active if int(i) not in active and int(i) not in ended]
         for run_id in vanished:
-            ended[run_id] = await client.get_run(run_id)
+            run = await _read_run(client, run_id)
+            if run is None:
+                self.active.pop(str(run_id), None)
+            else:
+                ended[run_id] = run
         sent = 0
         for run in [*active.values(), *ended.values()]:
             sent += await self._report(run, send, is_terminal(run))
@@ -113,6 +117,17 @@ class EventFeed:
             self.ended.pop(key, None)  # a repair makes an ended run active again
             self.active[key] = [*sent_ids, str(fields["id"])] if new else sent_ids
         return int(new)
+
+
+async def _read_run(client: DatabricksClient, run_id: int) -> dict[str, Any] | None:
+    """The run, or None once the workspace says it is gone (deleted): there is no end left to report."""
+    from prefect_databricks.client.errors import InvalidParameterValue, ResourceDoesNotExist
+
+    try:
+        return await client.get_run(run_id)
+    except (InvalidParameterValue, ResourceDoesNotExist) as exc:
+        print(f"warning: run {run_id} is no longer readable, forgotten: {exc}", file=sys.stderr, flush=True)
+        return None
 
 
 def _printer(as_json: bool) -> Callable[[dict[str, Any]], None]:
