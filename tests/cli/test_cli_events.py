@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -117,12 +118,24 @@ def test_a_run_deleted_between_two_polls_is_forgotten_not_fatal(
     assert str(run_id) not in json.loads(state_file.read_text())["active"]
 
 
-def test_without_a_prefect_api_url_it_says_so(tmp_path: Path, workspace: LocalWorkspace) -> None:
+def test_without_a_prefect_server_it_says_so(tmp_path: Path, workspace: LocalWorkspace) -> None:
     env = {**os.environ, "PREFECT_API_URL": "", "PREFECT_HOME": str(tmp_path),
            "DATABRICKS_HOST": workspace.host, "DATABRICKS_TOKEN": workspace.token}
     done = subprocess.run([_EXE, "events", "--once"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "PREFECT_API_URL is not set" in done.stderr and workspace.token not in done.stderr
+    port = _free_port()
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    down = subprocess.run([_EXE, "events", "--once"], env=env, capture_output=True, text=True, timeout=120)
+    assert down.returncode == 3, down.stderr
+    assert f"cannot reach Prefect at http://127.0.0.1:{port}/api" in down.stderr
+    assert "Traceback" not in down.stderr and workspace.token not in down.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class _Command:

@@ -11,6 +11,7 @@ with backoff up to `MAX_BACKOFF` s, and logged again when it answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -206,7 +207,12 @@ def events(
             raise UsageError("PREFECT_API_URL is not set: events go to a Prefect server or Prefect Cloud")
         host = str(client.host)
         feed = EventFeed(host, state_file or default_state_file(host))
-        async with get_events_client() as sink:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                sink = await stack.enter_async_context(get_events_client())
+            except Exception as exc:  # the websocket to Prefect did not open
+                print(f"error: cannot reach Prefect at {PREFECT_API_URL.value()}: {exc}", file=sys.stderr)
+                return EXIT_API
             return await _watch(client, feed, sink, interval, once, as_json)
 
     execute(profile, work)
