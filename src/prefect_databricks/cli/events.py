@@ -35,6 +35,7 @@ __all__ = ["MAX_BACKOFF", "SLACK_MS", "EventFeed", "PrefectUnavailable", "defaul
 SLACK_MS = 120_000
 MAX_BACKOFF = 30.0
 PAGE = 25
+_RECONNECTS = 2  # Prefect's client tries 11 times by default; the poll loop's backoff retries after these
 Sender = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -209,7 +210,7 @@ def events(
         feed = EventFeed(host, state_file or default_state_file(host))
         async with contextlib.AsyncExitStack() as stack:
             try:
-                sink = await stack.enter_async_context(get_events_client())
+                sink = await stack.enter_async_context(get_events_client(reconnection_attempts=_RECONNECTS))
             except Exception as exc:  # the websocket to Prefect did not open
                 print(f"error: cannot reach Prefect at {PREFECT_API_URL.value()}: {exc}", file=sys.stderr)
                 return EXIT_API
