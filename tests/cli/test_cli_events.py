@@ -203,3 +203,37 @@ def test_the_command_survives_a_workspace_restart_and_emits_the_later_change_onc
         if command.proc.poll() is None:
             command.stop()
         ws.stop()
+
+
+async def test_an_outage_longer_than_the_client_s_retries_is_logged_once_and_polled_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The poll loop of the command, with a client that does not retry: the workspace is down for several
+    polls, then back on the same port; one warning, one line when polling resumes, the new run's end sent."""
+    from prefect.events.clients import get_events_client
+
+    from prefect_databricks.cli.events import EventFeed, _watch
+    from prefect_databricks.client import DatabricksClient, PatAuth
+    from prefect_databricks.client.retry import RetryPolicy
+
+    ws = LocalWorkspace(tmp_path / "ws", token=_TOKEN).start()
+    host, port = ws.host, int(ws.host.rsplit(":", 1)[1])
+    ws.stop()
+    feed = EventFeed(host, tmp_path / "cursor.json")
+    no_retry = RetryPolicy(attempts=1, timeout=2, wait_initial=0.01, wait_jitter=0)
+    async with DatabricksClient(host, PatAuth(_TOKEN), retry=no_retry) as client, get_events_client() as sink:
+        watching = asyncio.ensure_future(_watch(client, feed, sink, 0.2, False, True))
+        try:
+            await asyncio.sleep(2)
+            ws = LocalWorkspace(tmp_path / "ws", port=port, token=_TOKEN).start()
+            run = await client.call("jobs/runs/submit", params={"run_name": "back", "tasks": [_CHECK]})
+            deadline = time.monotonic() + 30
+            while str(run["run_id"]) not in feed.ended and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+        finally:
+            watching.cancel()
+            ws.stop()
+    err = capsys.readouterr().err.splitlines()
+    assert str(run["run_id"]) in feed.ended, err
+    assert sum(line.startswith("warning:") for line in err) == 1, err
+    assert err.count("polling again") == 1, err
