@@ -80,6 +80,22 @@ async def _final(client: PrefectClient, flow_run_id: uuid.UUID, timeout: float =
     return await eventually(final, f"flow run {flow_run_id} to end", timeout=timeout)
 
 
+async def _logs(client: PrefectClient, flow_run_id: uuid.UUID) -> list[str]:
+    """Every log line the Prefect API holds for `flow_run_id` and its sub-flow runs, oldest first."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.client.schemas.sorting import LogSort
+
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+    ids = [flow_run_id, *(run.id for run in await client.read_flow_runs(flow_run_filter=children))]
+    mine = LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids))
+    return [log.message for log in await client.read_logs(log_filter=mine, sort=LogSort.TIMESTAMP_ASC)]
+
+
 async def _history(client: PrefectClient, flow_run_id: uuid.UUID) -> list[str]:
     return [state.name for state in await client.read_flow_run_states(flow_run_id)]
 
@@ -106,7 +122,11 @@ async def _waiting_parent(
 async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
 ) -> None:
-    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval; the flow run Cancelled."""
+    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval, the flow run Cancelled.
+
+    The flow run's logs in the Prefect API (what the UI shows) say so in one line per cancel attempt, and
+    there is one attempt (the runner's hook then finds the run ended), with no traceback.
+    """
     flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
     asked = time.monotonic()
     await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
@@ -116,6 +136,14 @@ async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
     history = await _history(prefect, flow_run.id)
     assert final.state is not None and final.state.is_cancelled(), history
     assert "Crashed" not in history, history
+
+    async def outcome_logged() -> list[str]:
+        logs = await _logs(prefect, flow_run.id)
+        return logs if f"Cancelled Databricks run {run_id}." in logs else []
+
+    logs = await eventually(outcome_logged, "the cancel outcome in the flow run's logs")
+    assert not [line for line in logs if "Traceback" in line], "\n".join(logs)
+    assert logs.count(f"Cancelled Databricks run {run_id}.") == 1, "\n".join(logs)
 
 
 @pytest.mark.parametrize("parent", ["sync-parent-timeout", "async-parent-timeout"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
@@ -27,6 +28,7 @@ __all__ = ["WaitingFlow", "waiting_flow"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_SETTLE_SECONDS = 5.0
 
 
 def _in_sync_prefect_run() -> bool:
@@ -78,7 +80,11 @@ class WaitingFlow(Flow[..., Any]):
 
 
 def _run_sync(coro: Coroutine[Any, Any, Any], owner: Owner | None) -> Any:
-    """Run `coro` on Prefect's loop thread; if this thread is interrupted, cancel what the call started."""
+    """Run `coro` on Prefect's loop thread; if this thread is interrupted, cancel what the call started.
+
+    The interrupted call is cancelled on its loop and given a few seconds to end (it cancels its runs
+    and logs once, on its own flow run); only the runs still tracked after that are cancelled from here.
+    """
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
     async def noted() -> Any:
@@ -90,12 +96,27 @@ def _run_sync(coro: Coroutine[Any, Any, Any], owner: Owner | None) -> Any:
     try:
         return run_coro_as_sync(noted())
     except BaseException:  # a flow timeout, a Prefect cancel, a signal: the wait must not go on alone
+        for loop, task in running:
+            _cancel_and_wait(loop, task)
         items = tracked(call_key=owner.call_key) if owner is not None else []
         if items:
             cancel_tracked_sync(items, run_logger())
-        for loop, task in running:
-            loop.call_soon_threadsafe(task.cancel)
         raise
+
+
+def _cancel_and_wait(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+    """Cancel `task` on its `loop` (another thread) and wait up to `_SETTLE_SECONDS` for it to end."""
+    ended = threading.Event()
+
+    def cancel() -> None:
+        task.add_done_callback(lambda _: ended.set())
+        task.cancel()
+
+    try:
+        loop.call_soon_threadsafe(cancel)
+    except RuntimeError:  # the loop is closed: nothing is left running on it
+        return
+    ended.wait(_SETTLE_SECONDS)
 
 
 def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
