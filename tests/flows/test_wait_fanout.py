@@ -89,3 +89,15 @@ async def test_cancelling_the_fan_out_cancels_every_run(creds: DatabricksCredent
 
     runs = await eventually(ended, "every run to end", timeout=10)
     assert {classify(run) for run in runs} == {Outcome.CANCELED}
+
+
+
+async def test_a_sync_parent_gets_the_results_directly(creds: DatabricksCredentials, scripts: Path) -> None:
+    """In a sync flow (the README's `nightly()` shape) the fan-out runs to completion, as every wait does."""
+    run_ids = await _submit(creds, py_task("a", scripts / "ok.py"), py_task("b", scripts / "ok.py"))
+
+    @flow
+    def nightly() -> list[Any]:
+        return wait_for_runs(creds, run_ids, poll_frequency_seconds=1)  # type: ignore[no-any-return]
+
+    assert await asyncio.to_thread(nightly) == [{"a": {}}, {"b": {}}]
