@@ -29,6 +29,7 @@ from flow_helpers import (
     waiting_parent,
 )
 from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelling
@@ -112,13 +113,23 @@ async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
 async def test_flow_timeout_cancels_the_run_within_one_poll(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
 ) -> None:
-    """A parent's `timeout_seconds` ends it TimedOut and cancels its run before the next poll."""
+    """A parent's `timeout_seconds` ends it TimedOut and cancels its run before the next poll.
+
+    Under the sync parent the waiting sub-flow run ends Cancelled, not Crashed, so no crash hook or alert
+    fires for a timeout. Under the async parent Prefect cancels the sub-flow's task itself and names it
+    Crashed; telling that apart from any other asyncio cancel (`asyncio.wait_for`) is not possible.
+    """
     flow_run, run_id, task_pid, _ = await waiting_parent(prefect, creds, scripts, tmp_path, f"{parent}/test")
     await assert_canceled_and_killed(creds, run_id, task_pid, timeout=TIMEOUT + POLL)
     final = await final_flow_run(prefect, flow_run.id)
     history = await state_names(prefect, flow_run.id)
     assert final.state is not None and final.state.name == "TimedOut", history
     assert "Crashed" not in history, history
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run.id]))
+    (child,) = await prefect.read_flow_runs(flow_run_filter=children)
+    child = await final_flow_run(prefect, child.id, timeout=15)
+    if parent.startswith("sync"):
+        assert child.state is not None and child.state.is_cancelled(), await state_names(prefect, child.id)
 
 
 async def test_kill_9_of_the_flow_process_still_cancels_the_run(

@@ -10,8 +10,10 @@ before it propagates. Anywhere else (async code, or a script using `asyncio.run(
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
@@ -29,6 +31,8 @@ __all__ = ["WaitingFlow", "waiting_flow"]
 _F = TypeVar("_F", bound=Callable[..., Any])
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 _SETTLE_SECONDS = 5.0
+_ABANDONED: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+_ABANDONED_MESSAGE = "The calling flow run stopped (timeout, cancel or signal); its runs are cancelled."
 
 
 def _in_sync_prefect_run() -> bool:
@@ -110,6 +114,7 @@ def _cancel_and_wait(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -
 
     def cancel() -> None:
         task.add_done_callback(lambda _: ended.set())
+        _ABANDONED.add(task)
         task.cancel()
 
     try:
@@ -119,13 +124,34 @@ def _cancel_and_wait(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -
     ended.wait(_SETTLE_SECONDS)
 
 
+def _cancelled_when_abandoned(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, ending Cancelled (a returned state) rather than Crashed when its sync caller abandoned it.
+
+    Prefect marks a sub-flow whose task is cancelled Crashed; here the cancel is the caller's timeout,
+    cancel or signal, already handled (the runs are cancelled), so crash hooks and alerts must not fire.
+    """
+
+    @functools.wraps(fn)
+    async def body(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except asyncio.CancelledError:
+            if asyncio.current_task() not in _ABANDONED:
+                raise
+            from prefect.states import Cancelled
+
+            return Cancelled(message=_ABANDONED_MESSAGE)
+
+    return body
+
+
 def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
     """Decorate an async function as a `WaitingFlow` whose cancellation or crash cancels its runs."""
 
     def decorate(fn: _F) -> WaitingFlow:
         description = (inspect.getdoc(fn) or "").split("\n\n")[0]
         return WaitingFlow(
-            fn,
+            _cancelled_when_abandoned(fn),
             name=name,
             description=description,
             on_cancellation=[cancel_databricks_runs],
