@@ -2,9 +2,10 @@
 
 Prefect returns a coroutine when an async flow is called, even from a sync parent flow, where
 it can never be awaited. These flows run to completion there instead, on Prefect's loop thread;
-a timeout, cancel or signal raised meanwhile in the calling thread cancels the runs of that call
-before it propagates. Anywhere else (async code, or a script using `asyncio.run(...)` as with
-0.4) they stay awaitable. Each call takes its owner (`owner.claim`) in the caller's context.
+a timeout, cancel or signal raised meanwhile in the calling thread cancels the call on that loop
+(its runs are cancelled once, its sub-flow run ends Cancelled) before it propagates. Anywhere
+else (async code, or a script using `asyncio.run(...)` as with 0.4) they stay awaitable. Each
+call takes its owner (`owner.claim`) in the caller's context.
 """
 
 from __future__ import annotations
