@@ -1,9 +1,12 @@
 """What one wait costs Prefect: task runs, Prefect API requests, and the start time of N concurrent waits.
 
-Against a temporary Prefect server and a local workspace in its own process, one parent flow starts
-N runs (60 s sleeps) and waits on all of them at once with `wait_for_run`. It prints the seconds until
-every wait is following its run (each has published its link artifact), the task runs and Prefect API
-requests per wait, then cancels the runs. Run: `.venv/bin/python benchmarks/flow_waits.py [--waits 50]`.
+Against a temporary Prefect server and a local workspace in its own process, one parent flow waits
+on N runs (60 s sleeps) at once, in one of three ways (`--mode`): `each`, N concurrent `wait_for_run`
+sub-flows; `fanout`, one `wait_for_runs` following all N; `empty`, Prefect's own floor: N empty
+concurrent async sub-flows. It prints the seconds until every wait is following its run (each has
+published its link artifact; for `empty`: every sub-flow has begun), the task runs and Prefect API
+requests per wait, then cancels the runs. Run:
+`.venv/bin/python benchmarks/flow_waits.py [--waits 50] [--mode each|fanout|empty]`.
 """
 
 from __future__ import annotations
@@ -49,40 +52,62 @@ async def _started(client: Any, parent_id: Any, n: int) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure(creds: DatabricksCredentials, script: Path, n: int) -> None:
+async def _parent(mode: str, creds: DatabricksCredentials, run_ids: list[int], begun: list[int]) -> Any:
+    """The parent flow of `mode`; `begun` counts the empty sub-flows that have started."""
     from prefect import flow
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import TaskRunFilter
-    from prefect.context import get_run_context
 
-    from prefect_databricks.flows import wait_for_run
+    from prefect_databricks.flows import wait_for_run, wait_for_runs
+
+    @flow
+    async def empty() -> None:
+        begun.append(1)
+        while len(begun) < len(run_ids):
+            await asyncio.sleep(0.05)
+
+    @flow
+    async def parent() -> None:
+        if mode == "each":
+            await asyncio.gather(*(wait_for_run(creds, r, poll_frequency_seconds=10) for r in run_ids))
+        elif mode == "fanout":
+            await wait_for_runs(creds, run_ids, poll_frequency_seconds=10)
+        else:
+            await asyncio.gather(*(empty() for _ in run_ids))
+
+    return parent
+
+
+async def measure(creds: DatabricksCredentials, script: Path, n: int, mode: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId, TaskRunFilter
 
     jobs = creds.get_jobs_client()
     body = {"tasks": [{"task_key": "t", "spark_python_task": {"python_file": str(script)}}]}
     run_ids = [(await jobs.call("jobs/runs/submit", params=body))["run_id"] for _ in range(n)]
-    ids: dict[str, Any] = {}
-
-    @flow
-    async def parent() -> None:
-        ids["parent"] = get_run_context().flow_run.id  # type: ignore[union-attr]
-        await asyncio.gather(*(wait_for_run(creds, r, poll_frequency_seconds=10) for r in run_ids))
+    begun: list[int] = []
+    parent = await _parent(mode, creds, run_ids, begun)
 
     _PREFECT_REQUESTS.clear()
     began = time.monotonic()
     waiting = asyncio.ensure_future(parent())
-    while "parent" not in ids:
-        await asyncio.sleep(0.05)
     async with get_client() as client:
-        await _started(client, ids["parent"], n)
+        top = FlowRunFilter(parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True))
+        while not (parents := await client.read_flow_runs(flow_run_filter=top)):
+            await asyncio.sleep(0.05)
+        if mode == "empty":
+            while len(begun) < n:
+                await asyncio.sleep(0.05)
+        else:
+            await _started(client, parents[0].id, n)
         started = time.monotonic() - began
-        requests = sum(_PREFECT_REQUESTS.values())
+        counted = Counter(_PREFECT_REQUESTS)
         task_runs = len(await client.read_task_runs(task_run_filter=TaskRunFilter(), limit=200))
     for run_id in run_ids:
         await jobs.call("jobs/runs/cancel", params={"run_id": run_id})
     await asyncio.gather(waiting, return_exceptions=True)
-    print(f"{n} concurrent waits: all following their run after {started:.1f} s")
-    print(f"task runs per wait: {task_runs / n:.1f}; Prefect API requests per wait: {requests / n:.1f}")
-    print("most frequent requests:", ", ".join(f"{k} x{v}" for k, v in _PREFECT_REQUESTS.most_common(6)))
+    print(f"{n} concurrent waits ({mode}): all following their run after {started:.1f} s")
+    per_wait = counted.total() / n
+    print(f"task runs per wait: {task_runs / n:.2f}; Prefect API requests per wait: {per_wait:.2f}")
+    print("most frequent requests:", ", ".join(f"{k} x{v}" for k, v in counted.most_common(6)))
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -98,10 +123,11 @@ async def main(args: argparse.Namespace) -> None:
             temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
         ):
             _count_prefect_requests(str(PREFECT_API_URL.value()))
-            await measure(creds, script, args.waits)
+            await measure(creds, script, args.waits, args.mode)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--waits", type=int, default=50)
+    parser.add_argument("--mode", choices=["each", "fanout", "empty"], default="each")
     asyncio.run(main(parser.parse_args()))

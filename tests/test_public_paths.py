@@ -16,6 +16,7 @@ _TASKS = (
 _FLOWS = (
     "jobs_run_now_and_wait", "jobs_runs_repair_and_wait", "jobs_runs_submit_and_wait_for_completion",
     "jobs_runs_submit_by_id_and_wait_for_completion", "jobs_runs_wait_for_completion", "wait_for_run",
+    "wait_for_runs",
     "DatabricksRunError", "DatabricksRunFailed", "DatabricksRunCanceled", "DatabricksRunTimedOut",
     "DatabricksRunSkipped", "DatabricksJobTerminated", "DatabricksJobSkipped", "DatabricksJobInternalError",
     "DatabricksJobRunTimedOut",

@@ -15,7 +15,14 @@ from typing import Any
 from prefect_databricks.credentials import DatabricksCredentials
 from prefect_databricks.jobs import jobs_run_now, jobs_runs_get, jobs_runs_get_output, jobs_runs_submit
 from prefect_databricks.models._wire import wire_fields
-from prefect_databricks.waiting.compose import Handler, Waiting, flow_result, start_and_wait, wait_and_finish
+from prefect_databricks.waiting.compose import (
+    Handler,
+    Waiting,
+    flow_result,
+    start_and_wait,
+    wait_all,
+    wait_and_finish,
+)
 from prefect_databricks.waiting.dual import waiting_flow
 from prefect_databricks.waiting.follow import follow_run
 from prefect_databricks.waiting.ledger import cancel_databricks_runs
@@ -50,6 +57,7 @@ __all__ = [
     "jobs_runs_submit_by_id_and_wait_for_completion",
     "jobs_runs_wait_for_completion",
     "wait_for_run",
+    "wait_for_runs",
 ]
 
 DatabricksJobTerminated = DatabricksRunError
@@ -259,6 +267,25 @@ async def wait_for_run(
     how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
     run = await wait_and_finish(databricks_credentials, run_id, how)
     return flow_result(run, return_metadata)
+
+
+@waiting_flow(name="Wait for Databricks runs")
+async def wait_for_runs(
+    databricks_credentials: DatabricksCredentials,
+    run_ids: list[int],
+    max_wait_seconds: int | None = None,
+    poll_frequency_seconds: int = 10,
+    return_metadata: bool = False,
+    cancel_on_timeout: bool = True,
+    fail_on_success_with_failures: bool = False,
+) -> list[Any]:
+    """Wait for many runs in one flow run (the light fan-out); a result per run, in order, as `wait_for_run`.
+
+    Once every run ended, the first that did not succeed raises (the others are logged).
+    """
+    how = Waiting(max_wait_seconds, poll_frequency_seconds, cancel_on_timeout, fail_on_success_with_failures)
+    runs = await wait_all(databricks_credentials, run_ids, how)
+    return [flow_result(run, return_metadata) for run in runs]
 
 
 @waiting_flow(name="Wait for completion of jobs runs")

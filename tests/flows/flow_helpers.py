@@ -1,4 +1,4 @@
-"""Helpers of the waiting-flow tests: task dicts and the local workspace's control endpoints."""
+"""Helpers of the waiting-flow tests: task dicts, the local workspace's control endpoints, flow run reads."""
 
 from __future__ import annotations
 
@@ -7,23 +7,31 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import httpx
 
 from prefect_databricks.waiting.outcome import Outcome, classify, is_terminal
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.objects import FlowRun
+
     from prefect_databricks import DatabricksCredentials
 
 __all__ = [
     "alive",
     "assert_canceled_and_killed",
     "eventually",
+    "final_flow_run",
+    "flow_run_logs",
     "pid_written",
     "py_task",
     "request_counts",
     "reset_request_counts",
     "set_faults",
+    "state_names",
+    "waiting_parent",
 ]
 
 
@@ -97,3 +105,57 @@ async def pid_written(pid_file: Path) -> None:
         return pid_file.exists() and bool(pid_file.read_text())
 
     await eventually(written, "the task process to start")
+
+
+async def final_flow_run(client: PrefectClient, flow_run_id: UUID, timeout: float = 60) -> FlowRun:
+    """The flow run once it is in a final state."""
+
+    async def final() -> FlowRun | None:
+        flow_run = await client.read_flow_run(flow_run_id)
+        return flow_run if flow_run.state is not None and flow_run.state.is_final() else None
+
+    return await eventually(final, f"flow run {flow_run_id} to end", timeout=timeout)
+
+
+async def state_names(client: PrefectClient, flow_run_id: UUID) -> list[str]:
+    """The names of every state the flow run went through."""
+    return [state.name for state in await client.read_flow_run_states(flow_run_id)]
+
+
+async def flow_run_logs(client: PrefectClient, flow_run_id: UUID) -> list[str]:
+    """Every log line the Prefect API holds for `flow_run_id` and its sub-flow runs, oldest first."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.client.schemas.sorting import LogSort
+
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+    ids = [flow_run_id, *(run.id for run in await client.read_flow_runs(flow_run_filter=children))]
+    mine = LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids))
+    return [log.message for log in await client.read_logs(log_filter=mine, sort=LogSort.TIMESTAMP_ASC)]
+
+
+async def waiting_parent(
+    client: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, deployment: str
+) -> tuple[FlowRun, int, Path, Path]:
+    """A long Databricks run and a flow run of `deployment` ("flow/name") waiting on it, once it waits.
+
+    Returns the flow run, the run id, and the files the task process and the flow process wrote their pid to.
+    """
+    task_pid, flow_pid = tmp_path / "task-pid", tmp_path / "flow-pid"
+    body = {"run_name": deployment, "tasks": [py_task("s", scripts / "sleeper.py", task_pid)]}
+    run_id = (await creds.get_jobs_client().call("jobs/runs/submit", params=body))["run_id"]
+    found = await client.read_deployment_by_name(deployment)
+    parameters = {"run_id": run_id, "pid_path": str(flow_pid)}
+    flow_run = await client.create_flow_run_from_deployment(found.id, parameters=parameters)
+
+    async def recorded() -> bool:
+        labels = (await client.read_flow_run(flow_run.id)).labels
+        return f"prefect-databricks.run.{run_id}" in labels
+
+    await pid_written(task_pid)
+    await eventually(recorded, "the parent to record its Databricks run", timeout=90)
+    return flow_run, run_id, task_pid, flow_pid

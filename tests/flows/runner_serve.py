@@ -2,7 +2,7 @@
 
 The parents are user flows as the README writes them: sync and async, each with the package's
 hook attached so the runner cancels their runs after `kill -9`, and each with a timed-out twin.
-The six waiting flows are served as they are. The workspace of the parents comes from
+The seven waiting flows are served as they are. The workspace of the parents comes from
 `DATABRICKS_HOST`/`DATABRICKS_TOKEN` (never a flow parameter); the waiting flows get a saved block.
 """
 
@@ -26,6 +26,7 @@ WAITING = (
     "jobs_runs_submit_by_id_and_wait_for_completion",
     "jobs_runs_repair_and_wait",
     "wait_for_run",
+    "wait_for_runs",
     "jobs_runs_wait_for_completion",
 )
 
@@ -68,7 +69,7 @@ async def async_parent_timeout(run_id: int, pid_path: str) -> None:
 
 
 def deployments() -> list[object]:
-    """Every deployment the tests use: the parents, their timed-out twins and the six waiting flows."""
+    """Every deployment the tests use: the parents, their timed-out twins and the seven waiting flows."""
     parents = [sync_parent, async_parent, sync_parent_timeout, async_parent_timeout]
     served = [p.to_deployment(name="test") for p in parents]
     module = EntrypointType.MODULE_PATH

@@ -19,8 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_helpers import assert_canceled_and_killed, eventually, pid_written, py_task
+from flow_helpers import (
+    assert_canceled_and_killed,
+    eventually,
+    final_flow_run,
+    flow_run_logs,
+    py_task,
+    state_names,
+    waiting_parent,
+)
 from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelling
@@ -72,74 +81,66 @@ async def _start(client: PrefectClient, flow_name: str, parameters: dict[str, An
     return await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
 
 
-async def _final(client: PrefectClient, flow_run_id: uuid.UUID, timeout: float = 60) -> FlowRun:
-    async def final() -> FlowRun | None:
-        flow_run = await client.read_flow_run(flow_run_id)
-        return flow_run if flow_run.state is not None and flow_run.state.is_final() else None
-
-    return await eventually(final, f"flow run {flow_run_id} to end", timeout=timeout)
-
-
-async def _history(client: PrefectClient, flow_run_id: uuid.UUID) -> list[str]:
-    return [state.name for state in await client.read_flow_run_states(flow_run_id)]
-
-
-async def _waiting_parent(
-    client: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
-) -> tuple[FlowRun, int, Path, Path]:
-    """A long Databricks run and a served `parent` flow run waiting on it, once it is waiting."""
-    task_pid, flow_pid = tmp_path / "task-pid", tmp_path / "flow-pid"
-    body = {"run_name": parent, "tasks": [py_task("s", scripts / "sleeper.py", task_pid)]}
-    run_id = (await creds.get_jobs_client().call("jobs/runs/submit", params=body))["run_id"]
-    flow_run = await _start(client, parent, {"run_id": run_id, "pid_path": str(flow_pid)})
-
-    async def recorded() -> bool:
-        labels = (await client.read_flow_run(flow_run.id)).labels
-        return f"prefect-databricks.run.{run_id}" in labels
-
-    await pid_written(task_pid)
-    await eventually(recorded, "the parent to record its Databricks run", timeout=90)
-    return flow_run, run_id, task_pid, flow_pid
-
-
 @pytest.mark.parametrize("parent", ["sync-parent", "async-parent"])
 async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
 ) -> None:
-    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval; the flow run Cancelled."""
-    flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
+    """Cancelling, as the UI sets it: the run is CANCELED within one poll interval, the flow run Cancelled.
+
+    The flow run's logs in the Prefect API (what the UI shows) say so in one line per cancel attempt, and
+    there is one attempt (the runner's hook then finds the run ended), with no traceback.
+    """
+    flow_run, run_id, task_pid, _ = await waiting_parent(prefect, creds, scripts, tmp_path, f"{parent}/test")
     asked = time.monotonic()
     await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
     await assert_canceled_and_killed(creds, run_id, task_pid, timeout=POLL)
     assert time.monotonic() - asked < POLL
-    final = await _final(prefect, flow_run.id)
-    history = await _history(prefect, flow_run.id)
+    final = await final_flow_run(prefect, flow_run.id)
+    history = await state_names(prefect, flow_run.id)
     assert final.state is not None and final.state.is_cancelled(), history
     assert "Crashed" not in history, history
+
+    async def outcome_logged() -> list[str]:
+        logs = await flow_run_logs(prefect, flow_run.id)
+        return logs if f"Cancelled Databricks run {run_id}." in logs else []
+
+    logs = await eventually(outcome_logged, "the cancel outcome in the flow run's logs")
+    assert not [line for line in logs if "Traceback" in line], "\n".join(logs)
+    assert logs.count(f"Cancelled Databricks run {run_id}.") == 1, "\n".join(logs)
 
 
 @pytest.mark.parametrize("parent", ["sync-parent-timeout", "async-parent-timeout"])
 async def test_flow_timeout_cancels_the_run_within_one_poll(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path, parent: str
 ) -> None:
-    """A parent's `timeout_seconds` ends it TimedOut and cancels its run before the next poll."""
-    flow_run, run_id, task_pid, _ = await _waiting_parent(prefect, creds, scripts, tmp_path, parent)
+    """A parent's `timeout_seconds` ends it TimedOut and cancels its run before the next poll.
+
+    Under the sync parent the waiting sub-flow run ends Cancelled, not Crashed, so no crash hook or alert
+    fires for a timeout. Under the async parent Prefect cancels the sub-flow's task itself and names it
+    Crashed; telling that apart from any other asyncio cancel (`asyncio.wait_for`) is not possible.
+    """
+    flow_run, run_id, task_pid, _ = await waiting_parent(prefect, creds, scripts, tmp_path, f"{parent}/test")
     await assert_canceled_and_killed(creds, run_id, task_pid, timeout=TIMEOUT + POLL)
-    final = await _final(prefect, flow_run.id)
-    history = await _history(prefect, flow_run.id)
+    final = await final_flow_run(prefect, flow_run.id)
+    history = await state_names(prefect, flow_run.id)
     assert final.state is not None and final.state.name == "TimedOut", history
     assert "Crashed" not in history, history
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run.id]))
+    (child,) = await prefect.read_flow_runs(flow_run_filter=children)
+    child = await final_flow_run(prefect, child.id, timeout=15)
+    if parent.startswith("sync"):
+        assert child.state is not None and child.state.is_cancelled(), await state_names(prefect, child.id)
 
 
 async def test_kill_9_of_the_flow_process_still_cancels_the_run(
     prefect: PrefectClient, creds: DatabricksCredentials, scripts: Path, tmp_path: Path
 ) -> None:
     """the runner marks it Crashed, and its `cancel_databricks_runs` hook cancels."""
-    started = await _waiting_parent(prefect, creds, scripts, tmp_path, "sync-parent")
+    started = await waiting_parent(prefect, creds, scripts, tmp_path, "sync-parent/test")
     flow_run, run_id, task_pid, flow_pid = started
     os.kill(int(flow_pid.read_text()), signal.SIGKILL)
     await assert_canceled_and_killed(creds, run_id, task_pid, timeout=30)
-    final = await _final(prefect, flow_run.id)
+    final = await final_flow_run(prefect, flow_run.id)
     assert final.state is not None and final.state.is_crashed()
 
 
@@ -172,12 +173,13 @@ async def test_every_waiting_flow_deploys_and_runs_with_only_its_required_parame
         "jobs_runs_submit_by_id_and_wait_for_completion": {"job_id": job_id},
         "jobs_runs_repair_and_wait": {"run_id": failed},
         "wait_for_run": {"run_id": done},
+        "wait_for_runs": {"run_ids": [done]},
         "jobs_runs_wait_for_completion": {"multi_task_jobs_runs_id": done},
     }
     runs = {}
     for name in WAITING:
         flow = getattr(waiting, name)
         runs[name] = await _start(prefect, flow.name, {"databricks_credentials": ref, **required[name]})
-    ends = await asyncio.gather(*(_final(prefect, run.id, timeout=120) for run in runs.values()))
+    ends = await asyncio.gather(*(final_flow_run(prefect, run.id, timeout=120) for run in runs.values()))
     states = {name: end.state.name if end.state else None for name, end in zip(runs, ends, strict=True)}
     assert set(states.values()) == {"Completed"}, states

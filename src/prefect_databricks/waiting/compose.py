@@ -3,11 +3,13 @@
 Only the start and each repair are Prefect task runs; the wait and the collection of outputs run
 in the flow itself, so a wait costs one task run, not three. A retried attempt that re-attaches
 to a run that already failed repairs it instead of failing again on the old result, and
-`max_repairs` repairs the failed tasks in place before the flow raises.
+`max_repairs` repairs the failed tasks in place before the flow raises. `wait_all` follows many
+runs inside one flow run: the light fan-out, with no sub-flow run per wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +26,9 @@ from prefect_databricks.waiting.steps import start_repair, start_run
 if TYPE_CHECKING:
     from prefect_databricks.credentials import DatabricksCredentials
 
-__all__ = ["Handler", "Waiting", "flow_result", "repair_body", "start_and_wait", "wait_and_finish"]
+__all__ = [
+    "Handler", "Waiting", "flow_result", "repair_body", "start_and_wait", "wait_all", "wait_and_finish",
+]  # fmt: skip
 
 Handler = Callable[[dict[str, Any]], Any]
 """A `job_submission_handler`: called with the start response (`{"run_id": ...}`), awaited if async."""
@@ -81,6 +85,21 @@ async def wait_and_finish(creds: DatabricksCredentials, run_id: int, how: Waitin
         await start_repair(creds, run_id, repair_body(run))
         run = await _wait(creds, run_id, how)
     return await _finish(creds, run, how)
+
+
+async def wait_all(creds: DatabricksCredentials, run_ids: list[int], how: Waiting) -> list[dict[str, Any]]:
+    """Wait for every run at once; once all ended, raise the first failure (each other one is logged).
+
+    One run failing does not stop the waits on the others; cancelling the flow cancels every run.
+    """
+    waits = (wait_and_finish(creds, int(run_id), how) for run_id in run_ids)
+    ends = await asyncio.gather(*waits, return_exceptions=True)
+    errors = [end for end in ends if isinstance(end, BaseException)]
+    for other in errors[1:]:
+        run_logger().error("Also failed: %s", other)
+    if errors:
+        raise errors[0]
+    return [end for end in ends if not isinstance(end, BaseException)]
 
 
 async def start_and_wait(

@@ -2,15 +2,19 @@
 
 Prefect returns a coroutine when an async flow is called, even from a sync parent flow, where
 it can never be awaited. These flows run to completion there instead, on Prefect's loop thread;
-a timeout, cancel or signal raised meanwhile in the calling thread cancels the runs of that call
-before it propagates. Anywhere else (async code, or a script using `asyncio.run(...)` as with
-0.4) they stay awaitable. Each call takes its owner (`owner.claim`) in the caller's context.
+a timeout, cancel or signal raised meanwhile in the calling thread cancels the call on that loop
+(its runs are cancelled once, its sub-flow run ends Cancelled) before it propagates. Anywhere
+else (async code, or a script using `asyncio.run(...)` as with 0.4) they stay awaitable. Each
+call takes its owner (`owner.claim`) in the caller's context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
@@ -27,6 +31,9 @@ __all__ = ["WaitingFlow", "waiting_flow"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_SETTLE_SECONDS = 5.0
+_ABANDONED: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+_ABANDONED_MESSAGE = "The calling flow run stopped (timeout, cancel or signal); its runs are cancelled."
 
 
 def _in_sync_prefect_run() -> bool:
@@ -78,7 +85,11 @@ class WaitingFlow(Flow[..., Any]):
 
 
 def _run_sync(coro: Coroutine[Any, Any, Any], owner: Owner | None) -> Any:
-    """Run `coro` on Prefect's loop thread; if this thread is interrupted, cancel what the call started."""
+    """Run `coro` on Prefect's loop thread; if this thread is interrupted, cancel what the call started.
+
+    The interrupted call is cancelled on its loop and given a few seconds to end (it cancels its runs
+    and logs once, on its own flow run); only the runs still tracked after that are cancelled from here.
+    """
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
     async def noted() -> Any:
@@ -90,12 +101,49 @@ def _run_sync(coro: Coroutine[Any, Any, Any], owner: Owner | None) -> Any:
     try:
         return run_coro_as_sync(noted())
     except BaseException:  # a flow timeout, a Prefect cancel, a signal: the wait must not go on alone
+        for loop, task in running:
+            _cancel_and_wait(loop, task)
         items = tracked(call_key=owner.call_key) if owner is not None else []
         if items:
             cancel_tracked_sync(items, run_logger())
-        for loop, task in running:
-            loop.call_soon_threadsafe(task.cancel)
         raise
+
+
+def _cancel_and_wait(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+    """Cancel `task` on its `loop` (another thread) and wait up to `_SETTLE_SECONDS` for it to end."""
+    ended = threading.Event()
+
+    def cancel() -> None:
+        task.add_done_callback(lambda _: ended.set())
+        _ABANDONED.add(task)
+        task.cancel()
+
+    try:
+        loop.call_soon_threadsafe(cancel)
+    except RuntimeError:  # the loop is closed: nothing is left running on it
+        return
+    ended.wait(_SETTLE_SECONDS)
+
+
+def _cancelled_when_abandoned(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, ending Cancelled (a returned state) rather than Crashed when its sync caller abandoned it.
+
+    Prefect marks a sub-flow whose task is cancelled Crashed; here the cancel is the caller's timeout,
+    cancel or signal, already handled (the runs are cancelled), so crash hooks and alerts must not fire.
+    """
+
+    @functools.wraps(fn)
+    async def body(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except asyncio.CancelledError:
+            if asyncio.current_task() not in _ABANDONED:
+                raise
+            from prefect.states import Cancelled
+
+            return Cancelled(message=_ABANDONED_MESSAGE)
+
+    return body
 
 
 def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
@@ -104,7 +152,7 @@ def waiting_flow(*, name: str) -> Callable[[_F], WaitingFlow]:
     def decorate(fn: _F) -> WaitingFlow:
         description = (inspect.getdoc(fn) or "").split("\n\n")[0]
         return WaitingFlow(
-            fn,
+            _cancelled_when_abandoned(fn),
             name=name,
             description=description,
             on_cancellation=[cancel_databricks_runs],

@@ -4,11 +4,13 @@ A flow process killed with `kill -9` takes its memory with it; the runner or wor
 survives runs the flow's `on_crashed`/`on_cancellation` hooks in its own process. So each run
 is recorded the moment it starts as flow run labels (`prefect-databricks.run.<run_id>` = the
 workspace host, `prefect-databricks.block.<run_id>` = the saved block's id when there is one),
-never a secret, and `cancel_databricks_runs` reads them back through the Prefect API.
+never a secret, and `cancel_databricks_runs` reads them back through the Prefect API. The runs
+that start together on one flow run (a fan-out) are recorded with one PATCH, not one per run.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -27,19 +29,44 @@ RUN_LABEL = "prefect-databricks.run."
 BLOCK_LABEL = "prefect-databricks.block."
 
 
-async def record_run(flow_run_id: UUID, run_id: int, credentials: DatabricksCredentials, log: Logger) -> None:
-    """Label flow run `flow_run_id` as the owner of Databricks run `run_id` (a failure only warns)."""
-    from prefect.client.orchestration import get_client
+_PENDING: dict[tuple[int, UUID], tuple[dict[str, str], asyncio.Task[Exception | None]]] = {}
 
+
+async def record_run(flow_run_id: UUID, run_id: int, credentials: DatabricksCredentials, log: Logger) -> None:
+    """Label flow run `flow_run_id` as the owner of Databricks run `run_id` (a failure only warns).
+
+    Every call made for one flow run in the same turn of the event loop joins one labels PATCH.
+    """
     labels: dict[str, str] = {f"{RUN_LABEL}{run_id}": credentials.host}
     block_id = credentials._block_document_id
     if block_id is not None:
         labels[f"{BLOCK_LABEL}{run_id}"] = str(block_id)
+    key = (id(asyncio.get_running_loop()), flow_run_id)
+    batch = _PENDING.get(key)
+    if batch is None:
+        batch = _PENDING[key] = ({}, asyncio.create_task(_flush(key)))
+    batch[0].update(labels)
+    error = await asyncio.shield(batch[1])
+    if error is not None:  # the wait goes on; only a runner-side cancel after kill -9 loses it
+        log.warning("Could not record Databricks run %s on flow run %s: %s", run_id, flow_run_id, error)
+
+
+async def _flush(key: tuple[int, UUID]) -> Exception | None:
+    """One turn later, send the labels every wait of the batch added, in one PATCH."""
+    await asyncio.sleep(0)
+    labels, _ = _PENDING.pop(key)
+    return await _patch_labels(key[1], labels)
+
+
+async def _patch_labels(flow_run_id: UUID, labels: dict[str, str]) -> Exception | None:
+    from prefect.client.orchestration import get_client
+
     try:
         async with get_client() as client:
             await client.update_flow_run_labels(flow_run_id, labels)  # type: ignore[arg-type]
-    except Exception as exc:  # the wait goes on; only a runner-side cancel after kill -9 loses it
-        log.warning("Could not record Databricks run %s on flow run %s: %s", run_id, flow_run_id, exc)
+    except Exception as exc:  # returned to every wait of the batch, which each warn
+        return exc
+    return None
 
 
 def recorded_runs(labels: Mapping[str, Any]) -> dict[int, tuple[str, str | None]]:
