@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._tasks.build import sync_twin
+    from ._tasks.ensure_tasks import ajobs_create_or_update, ajobs_create_or_update_from_file
     from ._tasks.job_tasks import (
         ajobs_create,
         ajobs_delete,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
         ajobs_reset,
         ajobs_update,
     )
-    from ._tasks.ensure_tasks import ajobs_create_or_update, ajobs_create_or_update_from_file
     from ._tasks.run_tasks import (
         ajobs_run_now,
         ajobs_runs_cancel,
