@@ -9,7 +9,7 @@ backend fills (`backend_defaults`) and of keyed arrays in databricks/cli's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +140,7 @@ def _empty(value: Any) -> bool:
     return value is _ABSENT or value is None or value == {} or value == []
 
 
-def acl_differs(permissions: Mapping[str, Any], wanted: list[Mapping[str, Any]]) -> bool:
+def acl_differs(permissions: Mapping[str, Any], wanted: Sequence[Mapping[str, Any]]) -> bool:
     """True if a job's direct permissions (`GET permissions/jobs/{id}`) are not the wanted list.
 
     The owner's IS_OWNER entry is compared only when the wanted list names an owner: [I] a `PUT`

@@ -7,7 +7,7 @@ Permissions API (`PUT permissions/jobs/{id}`) whenever the stored one differs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,7 +79,7 @@ async def ensure_job(client: DatabricksClient, settings: Any) -> EnsuredJob:
     return EnsuredJob(job_id, "updated" if changed else "unchanged", tuple(changed))
 
 
-async def _apply_acl(client: DatabricksClient, job_id: int, acl: list[Mapping[str, Any]]) -> bool:
+async def _apply_acl(client: DatabricksClient, job_id: int, acl: Sequence[Mapping[str, Any]]) -> bool:
     """PUT the wanted permissions if the stored direct ones differ; True if they were sent."""
     path = {"job_id": job_id}
     stored = await client.call("permissions/jobs/get", path=path)
