@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from flow_helpers import pid_written, py_task, request_counts
+from prefect import flow
 
 from prefect_databricks import DatabricksCredentials
 from prefect_databricks.client.errors import ClientValidationError
@@ -86,3 +87,33 @@ async def test_cancel_previous_runs_ends_them_before_the_new_run_starts(
     assert classify(previous) is Outcome.CANCELED, previous.get("state")
     assert classify(new) is Outcome.SUCCESS
     assert 0 < previous["end_time"] <= new["start_time"]
+
+
+async def test_a_retry_keeps_the_run_its_first_attempt_started(
+    creds: DatabricksCredentials, scripts: Path, tmp_path: Path
+) -> None:
+    """The retry re-attaches to its own run (recorded on the flow run) instead of cancelling it."""
+    client = creds.get_jobs_client()
+    settings = _sleeper_job(f"cancel-retry-{uuid.uuid4().hex[:8]}", scripts, tmp_path / "run.pid")
+    job_id = int((await client.call("jobs/create", params=settings))["job_id"])
+    attempts: list[int] = []
+
+    @flow(retries=1, retry_delay_seconds=0)
+    async def caller() -> Any:
+        attempts.append(1)
+        return await jobs_run_now_and_wait(
+            creds,
+            job_id=job_id,
+            job_parameters={"secs": "4"},
+            cancel_previous_runs=True,
+            max_wait_seconds=1 if len(attempts) == 1 else None,  # the first attempt gives up, leaving its run
+            cancel_on_timeout=False,
+            poll_frequency_seconds=1,
+            return_metadata=True,
+        )
+
+    _, run = await caller()
+    assert len(attempts) == 2
+    assert classify(run) is Outcome.SUCCESS
+    (only,) = [r async for r in client.iter_runs(job_id=job_id)]
+    assert only["run_id"] == run["run_id"]

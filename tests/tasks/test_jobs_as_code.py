@@ -305,6 +305,15 @@ def test_a_bundle_file_ensures_each_of_its_jobs(
         ({"targets": {"dev": {}}, "resources": {"jobs": {"j": {"name": "n"}}}}, {}, "targets"),
         ({"variables": {"a": {"lookup": {"cluster": "c"}}}, "resources": {"jobs": {"j": {}}}}, {}, "lookup"),
         ({"resources": {"pipelines": {}}}, {}, "resources.jobs"),
+        ({"variables": {"a": "x"}, "resources": {"jobs": {"j": {}}}}, {}, "variables.a: must be a mapping"),
+        (
+            {
+                "variables": {"a": {"default": "${var.b}"}, "b": {"default": "x"}},
+                "resources": {"jobs": {"j": {}}},
+            },
+            {},
+            "variables.a",
+        ),
     ],
 )
 def test_what_a_bundle_cannot_say_here_is_refused_by_name(

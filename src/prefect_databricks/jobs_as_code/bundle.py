@@ -75,7 +75,10 @@ def _variables(declared: Any, given: Mapping[str, Any], source: str) -> dict[str
         raise ClientValidationError(f"var {unknown[0]}", f"is not declared in the variables of {source}")
     values = {}
     for name, spec in declared.items():
-        spec = spec if isinstance(spec, Mapping) else {"default": spec}
+        if not isinstance(spec, Mapping):
+            raise ClientValidationError(
+                f"{source}: variables.{name}", "must be a mapping: {default: ..., ...}"
+            )
         if "lookup" in spec:
             raise ClientValidationError(
                 f"{source}: variables.{name}.lookup", "lookups are not resolved; give a value"
@@ -84,6 +87,10 @@ def _variables(declared: Any, given: Mapping[str, Any], source: str) -> dict[str
             values[str(name)] = given[name]
         elif "default" in spec:
             values[str(name)] = spec["default"]
+        if "${" in json.dumps(values.get(str(name))):
+            raise ClientValidationError(
+                f"{source}: variables.{name}", "a value referring to ${...} is not resolved"
+            )
     return values
 
 
