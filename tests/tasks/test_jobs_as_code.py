@@ -189,6 +189,11 @@ def test_the_service_defaults_are_no_difference() -> None:
     assert differences({**recorded, "schedule": {"quartz_cron_expression": "0 0 * * * ?"}}, recorded) == [
         "schedule"
     ]
+    task = {"task_key": "t", "condition_task": _CONDITION}
+    zeros = {"name": "n", "tasks": [{**task, "disabled": False, "max_retries": 0, "description": ""}]}
+    assert differences({"name": "n", "tasks": [task]}, zeros) == []  # zero values the service may leave out
+    with_true = {"name": "n", "tasks": [{**task, "disabled": True}]}
+    assert differences({"name": "n", "tasks": [task]}, with_true) == ["tasks[t].disabled"]
 
 
 def test_keyed_arrays_compare_by_key_not_order() -> None:

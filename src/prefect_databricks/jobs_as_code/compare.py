@@ -112,7 +112,7 @@ def _mapping(current: Mapping[str, Any], wanted: Mapping[str, Any], level: _Leve
 
 
 def _value(current: Any, wanted: Any, key: str, level: _Level, path: str) -> list[str]:
-    if _empty(current) and _empty(wanted):
+    if _unset(current) and _unset(wanted):
         return []
     if key in level.keyed and isinstance(current, list) and isinstance(wanted, list):
         item_key, item_level = level.keyed[key]
@@ -136,8 +136,13 @@ def _keyed(current: list[Any], wanted: list[Any], item_key: str, level: _Level, 
     return found
 
 
-def _empty(value: Any) -> bool:
-    return value is _ABSENT or value is None or value == {} or value == []
+def _unset(value: Any) -> bool:
+    """Absent, or a zero value (false, 0, "", empty): [I] JSON from protobuf messages may leave those out."""
+    return (
+        value is _ABSENT
+        or value is None
+        or (not value and isinstance(value, bool | int | float | str | dict | list))
+    )
 
 
 def acl_differs(permissions: Mapping[str, Any], wanted: Sequence[Mapping[str, Any]]) -> bool:
