@@ -14,6 +14,7 @@ from typing import Any
 
 from prefect_databricks.credentials import DatabricksCredentials
 from prefect_databricks.jobs import jobs_run_now, jobs_runs_get, jobs_runs_get_output, jobs_runs_submit
+from prefect_databricks.jobs_as_code.flow_steps import cancel_previous, job_to_run
 from prefect_databricks.models._wire import wire_fields
 from prefect_databricks.waiting.compose import (
     Handler,
@@ -33,7 +34,7 @@ from prefect_databricks.waiting.outcome import (
     DatabricksRunSkipped,
     DatabricksRunTimedOut,
 )
-from prefect_databricks.waiting.start import derive_token, extra_fields, resolve_job_id
+from prefect_databricks.waiting.start import derive_token, extra_fields
 from prefect_databricks.waiting.steps import start_repair
 
 __all__ = [
@@ -191,6 +192,8 @@ async def jobs_run_now_and_wait(
     cancel_on_timeout: bool = True,
     fail_on_success_with_failures: bool = False,
     max_repairs: int = 0,
+    job_settings: Any = None,
+    cancel_previous_runs: bool = False,
     **run_now_kwargs: Any,
 ) -> Any:
     """Run a job now, by `job_id` or by exact `job_name` (one job must match), and wait for it.
@@ -198,8 +201,12 @@ async def jobs_run_now_and_wait(
     Other `run-now` fields (`only`, `queue`, legacy `notebook_params`, ...) go as keywords;
     returns task_key → notebook output, and the run too with `return_metadata=True`;
     `max_repairs=N` repairs the failed tasks in place up to N times before raising.
+    `job_settings=` (with a `name`) ensures the job first, as `jobs_create_or_update`;
+    `cancel_previous_runs=True` cancels the job's active runs and waits until they ended.
     """
-    resolved = await resolve_job_id(databricks_credentials, job_id, job_name)
+    resolved = await job_to_run(databricks_credentials, job_id, job_name, job_settings)
+    if cancel_previous_runs:
+        await cancel_previous(databricks_credentials, resolved, poll_frequency_seconds)
     body = wire_fields(
         job_id=resolved,
         job_parameters=job_parameters,

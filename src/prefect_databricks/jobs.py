@@ -2,7 +2,9 @@
 
 Each `jobs_x` works in a sync flow (returns the response dict), in an async flow (`await jobs_x(...)`,
 as with 0.4), and through `.fn`; `ajobs_x` is its async variant. Inputs accept models from
-`prefect_databricks.models` or plain dicts; only the fields given are sent.
+`prefect_databricks.models` or plain dicts; only the fields given are sent. Beyond the endpoints,
+`jobs_create_or_update` (and `_from_file`) ensure a job by name: created, reset only when its
+settings differ, or left alone (`prefect_databricks.jobs_as_code`).
 
 The tasks are built on first access (like `prefect.task` itself), so importing this module stays
 cheap; `jobs_x` is always `sync_twin(ajobs_x)`, the one-liner that derives the sync task.
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._tasks.build import sync_twin
+    from ._tasks.ensure_tasks import ajobs_create_or_update, ajobs_create_or_update_from_file
     from ._tasks.job_tasks import (
         ajobs_create,
         ajobs_delete,
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     )
 
     jobs_create = sync_twin(ajobs_create)
+    jobs_create_or_update = sync_twin(ajobs_create_or_update)
+    jobs_create_or_update_from_file = sync_twin(ajobs_create_or_update_from_file)
     jobs_delete = sync_twin(ajobs_delete)
     jobs_get = sync_twin(ajobs_get)
     jobs_list = sync_twin(ajobs_list)
@@ -68,6 +73,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ajobs_create",
+    "ajobs_create_or_update",
+    "ajobs_create_or_update_from_file",
     "ajobs_delete",
     "ajobs_get",
     "ajobs_list",
@@ -90,6 +97,8 @@ __all__ = [
     "ajobs_runs_submit",
     "ajobs_update",
     "jobs_create",
+    "jobs_create_or_update",
+    "jobs_create_or_update_from_file",
     "jobs_delete",
     "jobs_get",
     "jobs_list",
@@ -115,6 +124,8 @@ __all__ = [
 
 _HOMES = {
     "jobs_create": "._tasks.job_tasks",
+    "jobs_create_or_update": "._tasks.ensure_tasks",
+    "jobs_create_or_update_from_file": "._tasks.ensure_tasks",
     "jobs_delete": "._tasks.job_tasks",
     "jobs_get": "._tasks.job_tasks",
     "jobs_list": "._tasks.job_tasks",

@@ -1,4 +1,4 @@
-"""The README's Python snippets run as written: the task tour, the waiting flow and the local workspace."""
+"""The README's Python snippets run as written: task tour, waiting flow, jobs as code, local workspace."""
 
 from __future__ import annotations
 
@@ -62,3 +62,15 @@ def test_the_local_workspace_snippet() -> None:
     (snippet,) = _python_blocks("The local workspace")
     namespace = _run(snippet, "The local workspace")
     assert namespace["creds"].host.startswith("http://127.0.0.1:")  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("env_of")
+def test_the_jobs_as_code_snippet(http: httpx.Client) -> None:
+    (snippet,) = _python_blocks("Jobs as code")
+    _run(snippet, "Jobs as code")
+    (job,) = http.get("/api/2.2/jobs/list", params={"name": "orders-ingest"}).json()["jobs"]
+    try:
+        runs = http.get("/api/2.2/jobs/runs/list", params={"job_id": job["job_id"]}).json()["runs"]
+        assert [run["state"]["result_state"] for run in runs] == ["SUCCESS"]
+    finally:
+        http.post("/api/2.2/jobs/delete", json={"job_id": job["job_id"]}).raise_for_status()

@@ -1,7 +1,7 @@
 """The `prefect-databricks` command line: a typer app whose sub-apps import their work lazily.
 
 workspace  `workspace serve`: the local workspace on this machine
-jobs       `jobs list|get|run-now`
+jobs       `jobs list|get|run-now|deploy`
 runs       `runs list|get|watch|cancel|output|repair`
 events     `events`: a Prefect event per run state change seen in the workspace, for triggers
 support    what the commands share: credentials, the client, one-line errors, exit codes

@@ -1,7 +1,9 @@
-"""`prefect-databricks jobs list|get|run-now`: the workspace's jobs, straight through the client."""
+"""`prefect-databricks jobs list|get|run-now|deploy`: the workspace's jobs, straight through the client."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["jobs_app", "parse_params", "resolve_job"]
 
-jobs_app = typer.Typer(help="List, show and run the jobs of a workspace.", no_args_is_help=True)
+jobs_app = typer.Typer(help="List, show, run and deploy the jobs of a workspace.", no_args_is_help=True)
 
 
 @jobs_app.command("list")
@@ -68,6 +70,10 @@ def run_now(
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the run to its end; exit 1 unless it succeeds.")
     ] = False,
+    cancel_previous: Annotated[
+        bool,
+        typer.Option("--cancel-previous", help="First cancel the job's active runs and wait until they end."),
+    ] = False,
     interval: IntervalOption = 2.0,
     as_json: JsonOption = False,
     profile: ProfileOption = None,
@@ -77,6 +83,12 @@ def run_now(
 
     async def work(client: DatabricksClient) -> int | None:
         resolved = await resolve_job(client, job_id, job_name)
+        if cancel_previous:
+            from prefect_databricks.jobs_as_code.previous import cancel_active_runs
+
+            cancelled = await cancel_active_runs(client, resolved, poll_seconds=interval)
+            if cancelled:
+                print(f"Cancelled runs {', '.join(map(str, cancelled))} of job {resolved}.", file=sys.stderr)
         body: dict[str, Any] = {"job_id": resolved, **({"job_parameters": parameters} if parameters else {})}
         started = await client.call("jobs/run-now", params=body)
         if wait:
@@ -89,13 +101,43 @@ def run_now(
     execute(profile, work)
 
 
-def parse_params(pairs: list[str]) -> dict[str, str]:
+@jobs_app.command("deploy")
+def deploy(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A bundle-style YAML/JSON file.")
+    ],
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="A variable of the file as KEY=VALUE (repeatable).")
+    ] = None,
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Create or update each job of FILE (`resources.jobs.<key>`) by name; an unchanged job is left alone."""
+    values = parse_params(var or [], "--var")
+
+    async def work(client: DatabricksClient) -> None:
+        from prefect_databricks.jobs_as_code import ensure_job, load_jobs
+
+        jobs = load_jobs(file, values)
+        rows = []
+        for key, settings in jobs.items():
+            ensured = await ensure_job(client, settings)
+            rows.append({"key": key, "job_id": ensured.job_id, "action": ensured.action})
+            if not as_json:
+                print(f"{key:<24} {ensured.job_id:<18} {ensured.action}", flush=True)
+        if as_json:
+            print_json(rows)
+
+    execute(profile, work)
+
+
+def parse_params(pairs: list[str], option: str = "--param") -> dict[str, str]:
     """`KEY=VALUE` options as a mapping; a usage error names the malformed one."""
     params = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--param")
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint=option)
         params[key] = value
     return params
 

@@ -95,16 +95,20 @@ class PagingMixin:
             for run in page.get("runs") or ():
                 yield run
 
-    async def find_job_id(self, name: str) -> int:
-        """The id of the one job named exactly `name` (jobs/list filters by name, then names are compared).
-
-        None or several matching is a `ClientValidationError` on `job_name` that names the jobs found.
-        """
-        ids = [
+    async def find_job_ids(self, name: str) -> list[int]:
+        """The ids of every job named exactly `name` (jobs/list filtered by name, every page)."""
+        return [
             int(job["job_id"])
             async for job in self.iter_jobs(name=name)
             if (job.get("settings") or {}).get("name") == name
         ]
+
+    async def find_job_id(self, name: str) -> int:
+        """The id of the one job named exactly `name`.
+
+        None or several matching is a `ClientValidationError` on `job_name` that names the jobs found.
+        """
+        ids = await self.find_job_ids(name)
         if len(ids) != 1:
             found = f"jobs {', '.join(map(str, ids))} are" if ids else "no job is"
             raise ClientValidationError("job_name", f"must name exactly one job; {found} named {name!r}")
