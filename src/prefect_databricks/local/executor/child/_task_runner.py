@@ -187,11 +187,18 @@ def _run_sql(spec: dict[str, Any]) -> None:
     dbruntime.run_sql(spec["query"], spec.get("parameters", {}))
 
 
+def _run_spark_submit(spec: dict[str, Any]) -> None:
+    from _submit import run_spark_submit  # subprocess and shutil only for the tasks that need them
+
+    run_spark_submit(spec)
+
+
 _KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "sql": _run_sql,
     "notebook": _run_notebook,
     "file": _run_file,
     "entry_point": _run_entry_point,
+    "spark_submit": _run_spark_submit,
 }
 
 if __name__ == "__main__":

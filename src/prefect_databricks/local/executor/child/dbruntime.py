@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 import dbutils as shim
 from dbutils import _api
 
-__all__ = ["INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "run_sql", "spark_session"]
+__all__ = [
+    "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "run_sql", "spark_remote", "spark_session",
+]
 
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
 _state: dict[str, Any] = {"session": None, "conf": {}}
@@ -96,6 +98,12 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def spark_remote() -> str:
+    """The workspace's Spark Connect URL (the server starts on first ask); the install hint without the extra."""
+    _require_extra()
+    return _remote()
 
 
 def _remote() -> str:
