@@ -95,6 +95,14 @@ def test_sql_task_refuses_saved_queries(sdk: WorkspaceClient) -> None:
     assert "runs only sql_task.file" in (output.error or "")
 
 
+def test_delta_tables_fail_saying_why(sdk: WorkspaceClient) -> None:
+    """delta-spark's wheel has no jars (they come from Maven, not reachable here): the error says so."""
+    table = unique("d").replace("-", "_")
+    output = submit_notebook(sdk, f'spark.sql("CREATE TABLE default.{table} (n INT) USING DELTA")\n')
+    assert "DATA_SOURCE_NOT_FOUND" in (output.error or ""), output.error
+    assert "Delta Lake is not available in the local workspace" in (output.error or "")
+
+
 def test_python_files_get_the_workspace_session_and_cluster_spark_conf(
     sdk: WorkspaceClient, tmp_path: Path
 ) -> None:

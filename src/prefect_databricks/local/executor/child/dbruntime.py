@@ -20,10 +20,15 @@ import dbutils as shim
 from dbutils import _api
 
 __all__ = [
-    "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "run_sql", "spark_remote", "spark_session",
+    "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "explain_missing_delta", "run_sql",
+    "spark_remote", "spark_session",
 ]
 
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
+DELTA_NOTE = (
+    "Delta Lake is not available in the local workspace: delta-spark's jars come from Maven, which it does "
+    "not download from; tables default to parquet (drop USING DELTA / format(\"delta\"))"
+)
 _state: dict[str, Any] = {"session": None, "conf": {}}
 
 
@@ -98,6 +103,13 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def explain_missing_delta(exc: BaseException) -> None:
+    """Add `DELTA_NOTE` to Spark's "data source delta not found" error, which does not say why."""
+    text = str(exc)
+    if "DATA_SOURCE_NOT_FOUND" in text and "delta" in text.lower():
+        exc.add_note(DELTA_NOTE)
 
 
 def spark_remote() -> str:
