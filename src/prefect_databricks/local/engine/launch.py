@@ -75,6 +75,8 @@ def output_doc(outcome: TaskOutcome) -> dict[str, Any]:
         doc["notebook_output"] = {"result": outcome.notebook_result, "truncated": outcome.truncated}
     if outcome.sql_output is not None:
         doc["sql_output"] = outcome.sql_output
+    if outcome.dbt_output is not None:
+        doc["dbt_output"] = outcome.dbt_output
     if outcome.error is not None:
         doc["error"] = outcome.error
     if outcome.error_trace is not None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dbt import dbt_spec
 from .includes import notebook_cells
 from .model import TaskContext, UnsupportedTask
 from .sources import library_paths, read_source, source_file
@@ -119,6 +120,10 @@ def _spark_jar(settings: dict[str, Any], ctx: TaskContext) -> Launch:
     return Launch(spark_jar(settings, ctx))
 
 
+def _dbt(settings: dict[str, Any], ctx: TaskContext) -> Launch:
+    return Launch(dbt_spec(settings, ctx))
+
+
 def _wheel_argv(ctx: TaskContext) -> list[str]:
     """``ctx.args``, then the named parameters in ``ctx.parameters`` as ``--key=value`` (if not there)."""
     named = [f"--{key}={value}" for key, value in ctx.parameters.items()]
@@ -139,4 +144,5 @@ RUNNABLE_KINDS: dict[str, Callable[[dict[str, Any], TaskContext], Launch]] = {
     "sql_task": _sql,
     "spark_submit_task": _spark_submit,
     "spark_jar_task": _spark_jar,
+    "dbt_task": _dbt,
 }

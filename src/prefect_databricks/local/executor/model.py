@@ -48,6 +48,7 @@ class TaskOutcome:
     error_trace: str | None = None
     task_values: dict[str, Any] = field(default_factory=dict)
     sql_output: dict[str, Any] | None = None
+    dbt_output: dict[str, Any] | None = None
 
 
 class TaskProcess(Protocol):

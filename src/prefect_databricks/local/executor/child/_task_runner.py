@@ -196,12 +196,19 @@ def _run_spark_submit(spec: dict[str, Any]) -> None:
     run_spark_submit(spec)
 
 
+def _run_dbt(spec: dict[str, Any]) -> None:
+    from _dbt import run_dbt
+
+    run_dbt(spec)
+
+
 _KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "sql": _run_sql,
     "notebook": _run_notebook,
     "file": _run_file,
     "entry_point": _run_entry_point,
     "spark_submit": _run_spark_submit,
+    "dbt": _run_dbt,
 }
 
 if __name__ == "__main__":
