@@ -66,7 +66,7 @@ def test_dbt_runs_two_models_and_a_notebook_reads_them(
     workspace: LocalWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`dbt run` + `dbt test` with a generated profile; the next task reads the table through `%sql`."""
-    wrapper = tmp_path / "bin" / "dbt"  # the cached venv was renamed after its build: its scripts' shebangs are stale
+    wrapper = tmp_path / "bin" / "dbt"  # the cached venv was renamed after its build: stale shebangs
     wrapper.parent.mkdir()
     wrapper.write_text(f'#!/bin/sh\nexec "{client_python("dbt")}" -m dbt.cli.main "$@"\n')
     wrapper.chmod(0o700)
@@ -80,7 +80,8 @@ def test_dbt_runs_two_models_and_a_notebook_reads_them(
     sdk.workspace.import_("/Shared/read_totals", content=_b64(READ.format(schema=schema)),
                           format=files.ImportFormat.SOURCE, language=files.Language.PYTHON, overwrite=True)
     dbt = jobs.SubmitTask(task_key="dbt", dbt_task=jobs.DbtTask(
-        commands=["dbt run", "dbt test"], project_directory=str(tmp_path), schema=schema, warehouse_id="local"))
+        commands=["dbt run", "dbt test"], project_directory=str(tmp_path), schema=schema,
+        warehouse_id="local"))
     read = jobs.SubmitTask(task_key="read", depends_on=[jobs.TaskDependency("dbt")],
                            notebook_task=jobs.NotebookTask("/Shared/read_totals"))
     dbt_out, read_out = _outputs(sdk, dbt, read)

@@ -96,8 +96,8 @@ def test_a_jar_task_runs_its_main_class_and_a_missing_class_fails(
     shutil.copy(app_jar, target)
     library = [compute.Library(jar=f"dbfs:/{name}")]
     cluster = compute.ClusterSpec(spark_conf={"spark.sql.shuffle.partitions": "5"})
-    good = jobs.SubmitTask(task_key="ok", libraries=library, new_cluster=cluster, spark_jar_task=jobs.SparkJarTask(
-        main_class_name="demo.Main", parameters=["x", "y"]))
+    jar_task = jobs.SparkJarTask(main_class_name="demo.Main", parameters=["x", "y"])
+    good = jobs.SubmitTask(task_key="ok", libraries=library, new_cluster=cluster, spark_jar_task=jar_task)
     bad = jobs.SubmitTask(task_key="bad", libraries=library, spark_jar_task=jobs.SparkJarTask(
         main_class_name="demo.Missing"))
     ok, missing = run_tasks(sdk, good, bad, timeout=180)

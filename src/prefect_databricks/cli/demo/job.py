@@ -25,7 +25,10 @@ __all__ = ["JOB_NAME", "demo_flow", "job_settings", "main"]
 JOB_NAME = "prefect-databricks demo"
 FOLDER = "/Shared/prefect-databricks-demo"
 _NOTEBOOKS = ("ingest", "score_region", "small_batch", "spark_sales")
-SPARK_NOTE = "No Spark step: the local workspace runs `spark` with the spark extra (pip install 'prefect-databricks[spark]')."
+SPARK_NOTE = (
+    "No Spark step: the local workspace runs `spark` with the spark extra "
+    "(pip install 'prefect-databricks[spark]')."
+)
 
 
 def _notebook(name: str, **extra: Any) -> dict[str, Any]:
@@ -36,7 +39,9 @@ def job_settings(spark: bool = True) -> dict[str, Any]:
     """A job that shows the product off: parameters, task values, a for-each, a branch, a file, and
     (with `spark`) a Spark step: ingest to a table, aggregate with SQL, read back."""
     orders = "{{tasks.ingest.values.order_count}}"
-    spark_step = [{"task_key": "spark_sales", "depends_on": [{"task_key": "ingest"}], **_notebook("spark_sales")}]
+    spark_step = [
+        {"task_key": "spark_sales", "depends_on": [{"task_key": "ingest"}], **_notebook("spark_sales")}
+    ]
     return {
         "name": JOB_NAME,
         "parameters": [{"name": "region", "default": "emea"}, {"name": "orders", "default": "12"}],

@@ -1,4 +1,4 @@
-"""`dbt_task` as a runner spec: its `commands` run by a dbt with dbt-spark, against the workspace's Spark server.
+"""`dbt_task` as a runner spec: its `commands` run by dbt with dbt-spark, on the workspace's Spark server.
 
 dbt is not an extra of this package: dbt-core and dbt-spark pin versions the lock does not allow, so it
 lives in an environment of its own, found as `PREFECT_DATABRICKS_LOCAL_DBT` (the `dbt` executable) or
@@ -37,7 +37,9 @@ def dbt_spec(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
         raise UnsupportedTask(f"dbt_task.commands of task {ctx.task_key!r} must list 1 to 10 dbt commands")
     argvs = [shlex.split(command) if isinstance(command, str) else [] for command in commands]
     if any(argv[:1] != ["dbt"] for argv in argvs):
-        raise UnsupportedTask(f"dbt_task.commands of task {ctx.task_key!r}: all commands must start with dbt")
+        raise UnsupportedTask(
+            f"dbt_task.commands of task {ctx.task_key!r}: all commands must start with dbt"
+        )
     catalog = settings.get("catalog")
     if catalog is not None and catalog not in _CATALOGS:
         raise UnsupportedTask(
@@ -48,8 +50,8 @@ def dbt_spec(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
     profiles = settings.get("profiles_directory")
     profiles_dir = str(project / profiles) if isinstance(profiles, str) and profiles else ""
     return {"kind": "dbt", "dbt": _executable(), "commands": [argv[1:] for argv in argvs],
-            "project": str(project), "profiles_dir": profiles_dir, "schema": settings.get("schema") or "default",
-            "artifacts": str(ctx.workdir / ARTIFACTS_FILE)}
+            "project": str(project), "profiles_dir": profiles_dir,
+            "schema": settings.get("schema") or "default", "artifacts": str(ctx.workdir / ARTIFACTS_FILE)}
 
 
 def dbt_output(workdir: Path) -> dict[str, Any] | None:
@@ -60,11 +62,14 @@ def dbt_output(workdir: Path) -> dict[str, Any] | None:
 
 def _project(value: Any, task_key: str) -> Path:
     if not isinstance(value, str) or not value:
-        raise UnsupportedTask(f"dbt_task.project_directory of task {task_key!r} is required for WORKSPACE sources")
+        raise UnsupportedTask(
+            f"dbt_task.project_directory of task {task_key!r} is required for WORKSPACE sources"
+        )
     path = Path(value.removeprefix("file:"))
     if not (path / "dbt_project.yml").is_file():
         raise SourceMissing(
-            f"dbt_task.project_directory {value!r} is not a dbt project on this machine (no dbt_project.yml); "
+            f"dbt_task.project_directory {value!r} is not a dbt project on this machine "
+            "(no dbt_project.yml); "
             "the local workspace runs dbt projects from local directories"
         )
     return path

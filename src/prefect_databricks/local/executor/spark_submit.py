@@ -38,7 +38,7 @@ def spark_submit(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
 
 
 def spark_jar(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    """The spec of a `spark_jar_task`: `main_class_name` with `ctx.args`; the jars come from `jar_libraries`."""
+    """The spec of a `spark_jar_task`: `main_class_name` with `ctx.args` (jars: `jar_libraries`)."""
     main_class = settings.get("main_class_name")
     if not isinstance(main_class, str) or not main_class:
         raise UnsupportedTask("spark_jar_task.main_class_name is required and must be a non-empty string")
@@ -104,7 +104,8 @@ def _map_options(options: list[str], ctx: TaskContext) -> list[str]:
     pending = ""
     for option in options:
         if pending:
-            option = ",".join(_mapped(path, ctx, f"spark_submit_task {pending}") for path in option.split(","))
+            field = f"spark_submit_task {pending}"
+            option = ",".join(_mapped(path, ctx, field) for path in option.split(","))
             pending = ""
         elif option in _PATH_LISTS:
             pending = option

@@ -32,10 +32,11 @@ def run_spark_submit(spec: dict[str, Any]) -> None:
         where = ["--remote", env["SPARK_REMOTE"]]
     else:
         where = ["--master", "local[2]"]
-    cluster = [item for key, value in spec.get("spark_conf", {}).items() for item in ("--conf", f"{key}={value}")]
+    conf = spec.get("spark_conf", {})
+    cluster = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
     jars = ["--jars", ",".join(spec["jars"])] if spec["jars"] else []
-    command = [os.path.join(home, "bin", "spark-submit"), *where, *cluster, *spec["options"], *jars, spec["primary"],
-               *spec["app_args"]]
+    command = [os.path.join(home, "bin", "spark-submit"), *where, *cluster, *spec["options"], *jars,
+               spec["primary"], *spec["app_args"]]
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace")
     assert process.stdout is not None

@@ -20,8 +20,8 @@ import dbutils as shim
 from dbutils import _api
 
 __all__ = [
-    "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "explain_missing_delta", "run_sql",
-    "spark_remote", "spark_session",
+    "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "explain_missing_delta",
+    "run_sql", "spark_remote", "spark_session",
 ]
 
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
@@ -109,11 +109,11 @@ def explain_missing_delta(exc: BaseException) -> None:
     """Add `DELTA_NOTE` to Spark's "data source delta not found" error, which does not say why."""
     text = str(exc)
     if "DATA_SOURCE_NOT_FOUND" in text and "delta" in text.lower():
-        exc.add_note(DELTA_NOTE)
+        exc.__notes__ = [*getattr(exc, "__notes__", ()), DELTA_NOTE]  # add_note() is 3.11+
 
 
 def spark_remote() -> str:
-    """The workspace's Spark Connect URL (the server starts on first ask); the install hint without the extra."""
+    """The workspace's Spark Connect URL (the server starts on first ask); without the extra, the hint."""
     _require_extra()
     return _remote()
 
