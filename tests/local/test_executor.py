@@ -294,7 +294,7 @@ def test_finished_task_leaves_no_stragglers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["dbt_task", "pipeline_task", "spark_jar_task", "spark_submit_task", "dashboard_task"],
+    ["pipeline_task", "dashboard_task", "clean_rooms_notebook_task"],
 )
 def test_unsupported_kinds_are_refused(tmp_path: Path, kind: str) -> None:
     with pytest.raises(UnsupportedTask) as refused:

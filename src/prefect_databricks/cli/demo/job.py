@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import importlib.util
 import os
 import tempfile
-import threading
 from importlib import resources
 from typing import Any
 
-import httpx
 from prefect import flow
 
 from prefect_databricks.cli.demo.view import print_result, show_progress
@@ -152,16 +149,6 @@ async def _run(credentials: DatabricksCredentials, spark: bool = True) -> int:
     return 0
 
 
-def _warm_spark(host: str, token: str) -> None:
-    """Start the embedded workspace's Spark server now, while Prefect's temporary server starts."""
-
-    def warm() -> None:
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.post(f"{host}/local-api/spark", headers={"Authorization": f"Bearer {token}"}, timeout=300)
-
-    threading.Thread(target=warm, name="warm-spark", daemon=True).start()
-
-
 def _quiet_temporary_server() -> None:
     """Without `PREFECT_API_URL` the flow starts Prefect's temporary server, whose telemetry heartbeat
     races the migrations on a fresh database and logs an 80-line `database is locked` traceback; the
@@ -183,9 +170,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dbx-demo-") as data_dir, LocalWorkspace(data_dir) as ws:
         print(f"Started a local workspace at {ws.host} (set DATABRICKS_HOST to use a real one).")
         spark = spark_available()
-        if spark:
-            _warm_spark(ws.host, ws.token)
-        else:
+        if not spark:
             print(SPARK_NOTE)
         code = asyncio.run(_run(ws.credentials(), spark))
         print("The embedded workspace stops now; `prefect-databricks workspace serve` keeps one running.")
