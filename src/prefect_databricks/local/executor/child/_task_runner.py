@@ -45,7 +45,7 @@ def _run_recording(spec: dict[str, Any], record: dict[str, Any]) -> int:
     except SystemExit as stop:
         return _exit_code(stop, record)
     except BaseException as exc:
-        dbruntime.explain_missing_delta(exc)
+        dbruntime.explain_spark_error(exc)
         trace = _trace(exc)
         sys.stderr.write(trace)
         record["error"], record["error_trace"] = _error_line(exc), trace
@@ -72,7 +72,7 @@ def _trace(exc: BaseException) -> str:
 
 
 def _error_line(exc: BaseException) -> str:
-    """The exception's first line, then its notes (such as why Delta is missing)."""
+    """The exception's first line, then its notes (such as why Delta or a catalog is missing)."""
     lines = traceback.format_exception_only(type(exc), exc)
     first = next((line for line in lines if not line[:1].isspace()), lines[-1]).strip()
     return " ".join([first, *getattr(exc, "__notes__", ())])
