@@ -118,7 +118,7 @@ def explain_spark_error(exc: BaseException) -> None:
     elif "CATALOG_NOT_FOUND" in text or "REQUIRES_SINGLE_PART_NAMESPACE" in text:
         note = CATALOG_NOTE
     if note:
-        exc.__notes__ = [*getattr(exc, "__notes__", ()), note]  # add_note() is 3.11+
+        vars(exc)["__notes__"] = [*getattr(exc, "__notes__", ()), note]  # add_note() is 3.11+
 
 
 def spark_remote() -> str:
