@@ -6,6 +6,7 @@ CLI, a metadata service, GitHub's token endpoint); the tests that use them say s
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 
 def jwt(**claims: Any) -> str:
@@ -46,30 +49,60 @@ def on_path(monkeypatch: Any, directory: Path) -> None:
     monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
+Answer = Callable[[str, dict[str, str]], dict[str, Any]]
+
+
+class Refused(Exception):
+    """Raised by an `Answer` to reply with an error: `status` and the JSON `body`."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status, body)
+        self.status, self.body = status, body
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers every GET/POST with `answer(path, headers)` as JSON; `headers` has the lower-cased
+    request headers plus the body under the key `""`. Each request is passed to `record`."""
+
+    protocol_version = "HTTP/1.1"
+    answer: Answer
+    record: Callable[[tuple[str, str, dict[str, str]]], None]
+
+    def _reply(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers[""] = self.rfile.read(int(headers.get("content-length", "0") or 0)).decode()
+        self.record((self.command, self.path, headers))
+        try:
+            status, body = 200, json.dumps(type(self).answer(self.path, headers)).encode()
+        except Refused as refusal:
+            status, body = refusal.status, json.dumps(refusal.body).encode()
+        except Exception as exc:  # a failed check of the fake: an answer the test's failure shows
+            failure = {"error": "fake_check_failed", "error_description": repr(exc)}
+            status, body = 500, json.dumps(failure).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _reply
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet."""
+
+
+def json_handler(answer: Answer, requests: list[tuple[str, str, dict[str, str]]]) -> type[JsonHandler]:
+    """A `JsonHandler` class answering with `answer` and appending each request to `requests`."""
+    return type("Handler", (JsonHandler,), {"answer": staticmethod(answer),
+                                             "record": staticmethod(requests.append)})
+
+
 class TokenServer:
     """A loopback HTTP server answering every GET/POST with `answer(path, headers)`; it records requests."""
 
-    def __init__(self, answer: Callable[[str, dict[str, str]], dict[str, Any]]) -> None:
+    def __init__(self, answer: Answer) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _reply(self) -> None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                owner.requests.append((self.command, self.path, headers))
-                body = json.dumps(answer(self.path, headers)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _reply
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), json_handler(answer, self.requests))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @contextmanager
@@ -82,3 +115,39 @@ class TokenServer:
             self._server.shutdown()
             self._server.server_close()
             thread.join(5)
+
+
+def sent_headers(creds: Any, calls: int = 1, pause: float = 0.0) -> list[dict[str, str]]:
+    """Call jobs/list `calls` times through the pooled client of `creds` (a `DatabricksCredentials`),
+    `pause` seconds apart in one event loop, as a waiting flow does; the headers of each API request."""
+    sent: list[dict[str, str]] = []
+
+    async def record(request: httpx.Request) -> None:
+        if "/api/" in request.url.path:
+            sent.append(dict(request.headers))
+
+    creds.client_kwargs = {"event_hooks": {"request": [record]}}
+
+    async def main() -> None:
+        client = creds.get_jobs_client()
+        for n in range(calls):
+            if n:
+                await asyncio.sleep(pause)
+            await client.call("jobs/list")
+
+    asyncio.run(main())
+    return sent
+
+
+def rejected(host: str, token: str) -> bool:
+    """Whether the workspace at `host` refuses `token` now (401 or 403 on jobs/list)."""
+    answer = httpx.get(f"{host}/api/2.2/jobs/list", headers={"Authorization": f"Bearer {token}"})
+    return answer.status_code in (401, 403)
+
+
+def trust(ws: Any, token: str, caller: str, expiry: float) -> None:
+    """Make the local workspace `ws` accept an identity token it did not issue, until `expiry`:
+    a stand-in for Databricks checking Google's or Entra's signature, which the local workspace does not."""
+    from prefect_databricks.local.state import IssuedToken
+
+    ws.workspace.oauth_tokens[token] = IssuedToken(caller, expiry)

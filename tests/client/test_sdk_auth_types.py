@@ -2,7 +2,7 @@
 
 The workspace is a real LocalWorkspace over HTTP. Its token endpoint serves the federation token
 exchange (env-oidc, file-oidc, github-oidc end to end). What cannot run here is faked, and each test
-says so: the `databricks` and `az` CLIs are scripts on PATH, GitHub's and the metadata service's
+says so: the `databricks` CLI is a script on PATH, GitHub's and the metadata service's
 token endpoints are loopback servers. The SDK's request shapes are the ones Databricks documents:
 https://docs.databricks.com/aws/en/dev-tools/auth/oauth-federation-exchange (token exchange),
 https://docs.databricks.com/aws/en/dev-tools/auth/unified-auth (auth types and variables).
@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_fakes import TokenServer, jwt, on_path, write_cli
+from auth_fakes import TokenServer, jwt, on_path, sent_headers, write_cli
 
 from prefect_databricks import DatabricksCredentials
 from prefect_databricks.client import Unauthenticated
@@ -29,6 +29,7 @@ from prefect_databricks.local.state import FederationPolicy
 ISSUER = "https://idp.example.test"
 SUBJECT = "repo:acme/etl:ref:refs/heads/main"
 GITHUB = "https://token.actions.githubusercontent.com"
+AZURE_DEVOPS = "https://vstoken.dev.azure.com/0f3e1d2c-aaaa-4bbb-8ccc-0123456789ab"
 TTL = 42  # the SDK replaces a token 40 s before it expires: after 2 s, a new one is fetched
 
 
@@ -38,6 +39,8 @@ def fed_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWorkspace]
     policies = [
         FederationPolicy(issuer=ISSUER, subject=SUBJECT, client_id="fed-sp"),
         FederationPolicy(issuer=GITHUB, subject="repo:acme/etl:environment:prod", client_id="gh-sp"),
+        FederationPolicy(issuer=AZURE_DEVOPS, subject="p://acme/etl/deploy", client_id="ado-sp",
+                         audiences=("api://AzureADTokenExchange",)),
     ]
     with LocalWorkspace(
         tmp_path_factory.mktemp("fed"), federation_policies=policies, oauth_token_ttl_seconds=TTL
@@ -51,7 +54,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
 
     for var in list(os.environ):
-        if var.startswith(("DATABRICKS_", "ARM_", "ACTIONS_ID_TOKEN")):
+        if var.startswith(("DATABRICKS_", "ARM_", "ACTIONS_ID_TOKEN", "SYSTEM_")):
             monkeypatch.delenv(var)
     monkeypatch.setenv("HOME", str(tmp_path))
 
@@ -144,7 +147,8 @@ def test_a_token_past_its_expiry_is_refreshed_mid_wait(
 def test_github_oidc_with_a_fake_github_token_endpoint(
     fed_ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GitHub's ID-token endpoint is a loopback fake; the exchange is the workspace's own."""
+    """GitHub's ID-token endpoint is a loopback fake; the exchange is the workspace's own. When the
+    workspace token nears its expiry, the SDK asks GitHub for a new ID token and exchanges it again."""
 
     def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
         audience = httpx.URL(path).params["audience"]
@@ -156,9 +160,39 @@ def test_github_oidc_with_a_fake_github_token_endpoint(
         creds = DatabricksCredentials(
             databricks_instance=fed_ws.host, auth_type="github-oidc", client_id="gh-sp"
         )
-        [header] = _list_jobs(creds)
-    assert _issued_to(fed_ws, header) == "gh-sp"
-    assert github.requests[0][2]["authorization"] == "Bearer gh-request-token"
+        first, second = sent_headers(creds, calls=2, pause=2.2)
+    assert first["authorization"] != second["authorization"]
+    assert {_issued_to(fed_ws, h["authorization"]) for h in (first, second)} == {"gh-sp"}
+    assert len(github.requests) >= 2  # the refresh asked GitHub for a new ID token
+    assert {headers["authorization"] for _, _, headers in github.requests} == {"Bearer gh-request-token"}
+
+
+def test_azure_devops_oidc_with_a_fake_pipeline_token_endpoint(
+    fed_ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Azure DevOps' pipeline OIDC endpoint is a loopback fake named by the pipeline's SYSTEM_* variables
+    (https://learn.microsoft.com/en-us/azure/devops/pipelines/build/variables); its token, whose audience
+    is always api://AzureADTokenExchange, is exchanged at the workspace, again once the first expires."""
+
+    def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        assert headers["authorization"] == "Bearer ado-system-token"
+        return {"oidcToken": _idp_token("api://AzureADTokenExchange", "p://acme/etl/deploy", AZURE_DEVOPS)}
+
+    with TokenServer(answer).running() as ado:
+        for var, value in (("SYSTEM_ACCESSTOKEN", "ado-system-token"),
+                           ("SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", f"{ado.url}/acme/"),
+                           ("SYSTEM_TEAMPROJECTID", "etl"), ("SYSTEM_PLANID", "plan-1"),
+                           ("SYSTEM_JOBID", "job-1"), ("SYSTEM_HOSTTYPE", "build")):
+            monkeypatch.setenv(var, value)
+        creds = DatabricksCredentials(
+            databricks_instance=fed_ws.host, auth_type="azure-devops-oidc", client_id="ado-sp"
+        )
+        first, second = sent_headers(creds, calls=2, pause=2.2)
+    assert first["authorization"] != second["authorization"]
+    assert {_issued_to(fed_ws, h["authorization"]) for h in (first, second)} == {"ado-sp"}
+    method, path, _ = ado.requests[0]
+    jobs = "/acme/etl/_apis/distributedtask/hubs/build/plans/plan-1/jobs"
+    assert (method, path) == ("POST", f"{jobs}/job-1/oidctoken?api-version=7.2-preview.1")
 
 
 def _token_cache(path: Path, host: str, token: str, expiry: str) -> None:
@@ -195,48 +229,24 @@ def test_databricks_cli_profile_reads_the_login_token_cache(
     assert workspace.workspace.caller(renewed) == "u2m@example.com"
 
 
-def test_azure_cli(workspace: LocalWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """`az` is a fake on PATH; the SDK infers Azure from an *.azuredatabricks.net host, which a loopback
-    workspace is not, so the SDK's environment is set to Azure's public cloud here (a stand-in)."""
-    from databricks.sdk import config as sdk_config
-    from databricks.sdk.environments import ALL_ENVS, Cloud
-
-    azure = next(e for e in ALL_ENVS if e.cloud == Cloud.AZURE and e.dns_zone == ".azuredatabricks.net")
-    monkeypatch.setattr(sdk_config.Config, "environment", property(lambda self: azure))
-    token = workspace.workspace.issue_oauth_token("az-user@example.com", 3600)
-    calls = tmp_path / "az-calls"
-    body = (
-        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
-        "if sys.argv[1:3] == ['account', 'show']:\n    sys.exit(1)\n"
-        f"print(json.dumps({{'accessToken': {token!r}, 'expiresOn': '2099-01-01 00:00:00.000000', "
-        "'tokenType': 'Bearer'}))"
-    )
-    write_cli(tmp_path, "az", body)
-    on_path(monkeypatch, tmp_path)
-    creds = DatabricksCredentials(
-        auth_type="azure-cli", databricks_instance=workspace.host, azure_tenant_id="t1"
-    )
-    [header] = _list_jobs(creds)
-    assert header == f"Bearer {token}"
-    asked = calls.read_text()
-    assert f"--resource {azure.azure_application_id}" in asked and "--tenant t1" in asked
-
-
 def test_metadata_service(workspace: LocalWorkspace) -> None:
     """The metadata service (as the VS Code extension runs one) is a loopback fake; it answers with the
-    documented fields and sees the SDK's version and host headers."""
-    token = workspace.workspace.issue_oauth_token("ide-user@example.com", 3600)
+    documented fields and sees the SDK's version and host headers. Its tokens expire within the SDK's
+    40 s margin, so each request asks it again."""
+    tokens: list[str] = []
 
     def answer(path: str, headers: dict[str, str]) -> dict[str, Any]:
-        return {"access_token": token, "token_type": "Bearer", "expires_on": int(time.time()) + 3600}
+        tokens.append(workspace.workspace.issue_oauth_token("ide-user@example.com", 3600))
+        return {"access_token": tokens[-1], "token_type": "Bearer", "expires_on": int(time.time()) + 40}
 
     with TokenServer(answer).running() as service:
         url = f"{service.url}/metadata/secret-path"
         creds = DatabricksCredentials(databricks_instance=workspace.host, metadata_service_url=url)
         assert creds.auth_type is None  # the key selects the type, as in the SDK
-        [header] = _list_jobs(creds)
+        first, second = sent_headers(creds, calls=2)
         assert url not in repr(creds)
-    assert header == f"Bearer {token}"
+    assert first["authorization"] == f"Bearer {tokens[-2]}"
+    assert second["authorization"] == f"Bearer {tokens[-1]}" != first["authorization"]
     _, _, headers = service.requests[0]
     assert headers["x-databricks-metadata-version"] == "1" and headers["x-databricks-host"] == workspace.host
 

@@ -51,6 +51,9 @@ dbutils.notebook.exit("notebook says hello to " + dbutils.widgets.get("who"))
 """
 
 
+_WHEEL = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+
 def results(run: dict[str, Any]) -> dict[str, str]:
     """The result (or life cycle state) of the latest attempt of each task of a runs/get answer."""
     return {t["task_key"]: t["state"].get("result_state", t["state"]["life_cycle_state"])
@@ -145,6 +148,7 @@ def wheel(directory: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"{package}/__init__.py", module)
         archive.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.1\n")
+        archive.writestr(f"{dist_info}/WHEEL", _WHEEL)
         archive.writestr(f"{dist_info}/entry_points.txt", f"[console_scripts]\ngreet = {package}:main\n")
         archive.writestr(f"{dist_info}/RECORD", "")
     return path

@@ -46,6 +46,9 @@ print("never printed")
 """
 
 
+_WHEEL = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+
 def _ctx(tmp_path: Path, objects: dict[str, bytes] | None = None, **fields: Any) -> TaskContext:
     return TaskContext(workdir=tmp_path / "run", task_key="main", read_object=(objects or {}).get, **fields)
 
@@ -341,6 +344,7 @@ def _build_wheel(directory: Path, module: str = "") -> Path:
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("greeter/__init__.py", module)
         archive.writestr(f"{dist_info}/METADATA", "Metadata-Version: 2.1\nName: greeter\nVersion: 0.1\n")
+        archive.writestr(f"{dist_info}/WHEEL", _WHEEL)
         archive.writestr(f"{dist_info}/entry_points.txt", "[console_scripts]\ngreet = greeter:main\n")
         archive.writestr(f"{dist_info}/RECORD", "")
     return wheel
@@ -350,7 +354,7 @@ def test_wheel_entry_point_from_task_library(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path)
     task = {
         "python_wheel_task": {"package_name": "greeter", "entry_point": "greet"},
-        "libraries": [{"whl": wheel.as_uri()}, {"pypi": {"package": "ignored"}}],
+        "libraries": [{"whl": wheel.as_uri()}],
     }
     ok = _run(task, _ctx(tmp_path / "a", args=["--ok", "--name=x"]))
     assert (ok.success, ok.logs) == (True, "greeter ['--ok', '--name=x']\n")

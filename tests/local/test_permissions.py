@@ -52,7 +52,8 @@ def test_put_replaces_and_patch_merges_keeping_the_owner(http: httpx.Client) -> 
     assert _levels(patch.json())["b@x.com"] == "CAN_MANAGE" and _levels(patch.json())["c"] == "CAN_MANAGE_RUN"
     owner = {"service_principal_name": "sp-1", "permission_level": "IS_OWNER"}
     moved = http.patch(path, json={"access_control_list": [owner]}).json()
-    assert _levels(moved)["sp-1"] == "IS_OWNER" and "local-user@localhost" not in _levels(moved)
+    # Docs, "Jobs access control": after a transfer "the previous owner is granted CAN MANAGE".
+    assert _levels(moved)["sp-1"] == "IS_OWNER" and _levels(moved)["local-user@localhost"] == "CAN_MANAGE"
     job = http.get("/api/2.2/jobs/get", params={"job_id": job_id}).json()
     assert job["run_as_user_name"] == "sp-1" and job["creator_user_name"] == "local-user@localhost"
 

@@ -122,12 +122,19 @@ def test_serve_refuses_a_malformed_service_principal(tmp_path: Path) -> None:
     assert result.returncode != 0 and "ID:SECRET" in result.stderr
 
 
-def test_serve_accepts_service_principals_for_oauth(tmp_path: Path) -> None:
-    with _serve(tmp_path, "--service-principal", "cli-sp:cli-secret") as (_, client):
+def test_serve_accepts_service_principals_for_oauth_and_admins(tmp_path: Path) -> None:
+    args = ("--service-principal", "cli-sp:cli-secret", "--service-principal", "cli-adm:s2")
+    args += ("--admin", "cli-adm")
+    with _serve(tmp_path, *args) as (_, client):
         form = {"grant_type": "client_credentials", "scope": "all-apis"}
-        token = client.post("/oidc/v1/token", data=form, auth=("cli-sp", "cli-secret")).json()["access_token"]
-        listed = client.get("/api/2.2/jobs/list", headers={"Authorization": f"Bearer {token}"})
-        assert listed.status_code == 200
+        groups: dict[str, list[str]] = {}
+        for client_id, secret in (("cli-sp", "cli-secret"), ("cli-adm", "s2")):
+            token = client.post("/oidc/v1/token", data=form, auth=(client_id, secret)).json()["access_token"]
+            as_sp = {"Authorization": f"Bearer {token}"}
+            assert client.get("/api/2.2/jobs/list", headers=as_sp).status_code == 200
+            me = client.get("/api/2.0/preview/scim/v2/Me", headers=as_sp).json()
+            groups[client_id] = [group["display"] for group in me["groups"]]
+        assert groups == {"cli-sp": ["users"], "cli-adm": ["users", "admins"]}
 
 
 def test_serve_refuses_a_bad_fault_spec(tmp_path: Path) -> None:

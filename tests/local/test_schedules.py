@@ -141,9 +141,17 @@ def test_bad_schedules_are_refused_on_create_reset_and_update(
         assert field in response.json()["message"] and rule in response.json()["message"], name
 
 
-def test_other_triggers_are_stored_but_start_nothing(http: httpx.Client) -> None:
+def test_other_triggers_are_refused_unless_paused(http: httpx.Client) -> None:
+    """A trigger the scheduler cannot fire is refused while unpaused (it would silently never start a
+    run); paused, it is stored and starts nothing, as on Databricks. [I]"""
     tasks = [{"task_key": "c", "condition_task": {"op": "EQUAL_TO", "left": "1", "right": "1"}}]
-    trigger = {"pause_status": "UNPAUSED", "file_arrival": {"url": "/Volumes/main/landing/in/"}}
+    unpaused = {"pause_status": "UNPAUSED", "file_arrival": {"url": "/Volumes/main/landing/in/"}}
+    body = {"name": unique("fa"), "tasks": tasks, "trigger": unpaused}
+    refused = http.post("/api/2.2/jobs/create", json=body)
+    assert refused.status_code == 400 and refused.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "trigger.file_arrival: the local workspace cannot start runs from file arrival triggers" in (
+        refused.json()["message"])
+    trigger = {**unpaused, "pause_status": "PAUSED"}
     with_trigger = create_job(http, tasks, trigger=trigger)
     bad = http.post("/api/2.2/jobs/create", json={"name": unique("bad"), "tasks": tasks,
                                                   "trigger": {"periodic": {"interval": 0, "unit": "HOURS"}}})

@@ -23,6 +23,7 @@ _POLICY_HELP = (
     "Workload identity federation policy: 'issuer=URL,subject=SUB[,audience=AUD][,client_id=ID]' "
     "(repeatable)."
 )
+_ADMIN_HELP = "Make this identity (a service principal's client id) a workspace admin (repeatable)."
 _FAULTS_HELP = "Fault spec, e.g. '429=0.1,503=0.05,drop=0.02,seed=7' (see prefect_databricks.local.faults)."
 
 
@@ -50,6 +51,7 @@ def serve(
     federation_policy: Annotated[
         list[str] | None, typer.Option(help=_POLICY_HELP)
     ] = None,
+    admin: Annotated[list[str] | None, typer.Option(help=_ADMIN_HELP)] = None,
 ) -> None:
     """Serve the Jobs API on this machine until Ctrl-C or SIGTERM.
 
@@ -71,4 +73,5 @@ def serve(
         cert=cert,
         key=key,
         federation_policies=federation_policy or [],
+        admins=admin or [],
     )

@@ -76,7 +76,7 @@ class Unauthenticated(ApiError):
 
 
 class PermissionDenied(ApiError):
-    """The credentials sent are not valid for this workspace."""
+    """The credentials sent are not valid for this workspace, or their identity may not do this."""
 
     status = 403
     error_code = "PERMISSION_DENIED"

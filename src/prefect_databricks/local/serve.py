@@ -93,10 +93,12 @@ def serve_forever(
     cert: Path | None = None,
     key: Path | None = None,
     federation_policies: Sequence[str] = (),
+    admins: Sequence[str] = (),
 ) -> None:
     """Open the workspace under `data_dir`, print how to reach it, serve until a signal stops uvicorn.
 
-    With `tls` (or `cert`/`key`) it serves https, and prints the CA file for clients to trust.
+    With `tls` (or `cert`/`key`) it serves https, and prints the CA file for clients to trust; `admins`
+    are the identities made workspace admins besides the token's user.
     """
     try:
         principals = parse_service_principals(service_principals)
@@ -104,7 +106,8 @@ def serve_forever(
         if faults:
             parse_spec(faults)
         ws = open_workspace(data_dir, token=token, service_principals=principals, faults=faults,
-                            max_task_processes=max_task_processes, federation_policies=policies)
+                            max_task_processes=max_task_processes, federation_policies=policies,
+                            admins=admins)
         files = tls_files(ws.config.data_dir, tls=tls, cert=cert, key=key)
     except (ValueError, DataDirInUse) as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -53,12 +53,14 @@ def open_workspace(
     max_task_processes: int | None = None,
     federation_policies: Sequence[FederationPolicy] = (),
     oauth_token_ttl_seconds: int = 3600,
+    admins: Sequence[str] = (),
 ) -> Workspace:
     """Open (or create) the workspace state under `data_dir`; the token is generated once and kept.
 
     The data dir is held until `Workspace.close()`: DataDirInUse names the server already holding it.
     `max_task_processes` bounds the task processes running at once (None: cores × 2);
-    `federation_policies` accept identity-provider tokens at `/oidc/v1/token` (token exchange).
+    `federation_policies` accept identity-provider tokens at `/oidc/v1/token` (token exchange);
+    `admins` makes those identities workspace admins (the workspace token's user always is one).
     """
     if max_task_processes is not None and max_task_processes < 1:
         raise ValueError("max_task_processes must be at least 1.")
@@ -79,6 +81,7 @@ def open_workspace(
     config = WorkspaceSettings(
         data_dir, token, dict(service_principals or {}), faults, max_task_processes=max_task_processes,
         federation_policies=tuple(federation_policies), oauth_token_ttl_seconds=oauth_token_ttl_seconds,
+        admins=tuple(admins),
     )
     return Workspace(config, store, lock)
 
@@ -179,7 +182,8 @@ class LocalWorkspace:
     a certificate generated into the data dir (`cert`/`key` to bring one); `ws.ca_file` is what to trust.
     `federation_policies`
     enable the token exchange of workload identity federation; OAuth tokens it issues live
-    `oauth_token_ttl_seconds`.
+    `oauth_token_ttl_seconds`. `admins` names the identities besides the token's user that are
+    workspace admins; the others see and change only the jobs their permissions allow.
     """
 
     def __init__(
@@ -197,6 +201,7 @@ class LocalWorkspace:
         key: Path | str | None = None,
         federation_policies: Sequence[FederationPolicy] = (),
         oauth_token_ttl_seconds: int = 3600,
+        admins: Sequence[str] = (),
     ) -> None:
         self._tmp: Any = None
         if data_dir is None:
@@ -207,7 +212,7 @@ class LocalWorkspace:
         self.workspace = open_workspace(
             Path(data_dir), token=token, service_principals=service_principals, faults=faults,
             max_task_processes=max_task_processes, federation_policies=federation_policies,
-            oauth_token_ttl_seconds=oauth_token_ttl_seconds,
+            oauth_token_ttl_seconds=oauth_token_ttl_seconds, admins=admins,
         )
         self.tls = tls_files(
             self.workspace.config.data_dir, tls=tls, cert=Path(cert) if cert else None,

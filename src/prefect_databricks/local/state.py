@@ -12,7 +12,9 @@ from pathlib import Path
 from .store import DataDirLock, Store
 
 __all__ = [
+    "ADMINS_GROUP",
     "LOCAL_USER",
+    "USERS_GROUP",
     "FederationPolicy",
     "IssuedToken",
     "Workspace",
@@ -21,7 +23,9 @@ __all__ = [
 ]
 
 LOCAL_USER = "local-user@localhost"
-"""The workspace's one user: who the workspace token signs in as."""
+"""The workspace's admin user: who the workspace token signs in as."""
+ADMINS_GROUP = "admins"
+USERS_GROUP = "users"
 _OAUTH_PREFIX = "dlo"
 _HEX = frozenset("0123456789abcdef")
 
@@ -48,7 +52,9 @@ class WorkspaceSettings:
     """How the local workspace was started; `host` is filled in once the port is bound.
 
     `max_task_processes` bounds the task processes running at once (None: cores × 2);
-    `oauth_token_ttl_seconds` is the lifetime of the OAuth tokens it issues.
+    `oauth_token_ttl_seconds` is the lifetime of the OAuth tokens it issues; `admins` names the
+    identities (service principal application ids, federated subjects) made workspace admins besides
+    the workspace token's user.
     """
 
     data_dir: Path
@@ -59,6 +65,7 @@ class WorkspaceSettings:
     max_task_processes: int | None = None
     federation_policies: tuple[FederationPolicy, ...] = ()
     oauth_token_ttl_seconds: int = 3600
+    admins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Workspace:
         self.lock = lock
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
+        self.admins: set[str] = {LOCAL_USER, *config.admins}
         self._doorbell: asyncio.Event | None = None
 
     def lock_url(self) -> None:
@@ -130,6 +138,14 @@ class Workspace:
         """Who a valid token signs in as: the service principal it was issued to, else the local user."""
         issued = self.oauth_tokens.get(token)
         return issued.client_id if issued is not None else LOCAL_USER
+
+    def is_admin(self, name: str) -> bool:
+        """Whether `name` is a workspace admin: the workspace token's user, or an identity made one."""
+        return name in self.admins
+
+    def groups_of(self, name: str) -> tuple[str, ...]:
+        """The workspace groups `name` belongs to: everyone is in `users`, admins also in `admins`."""
+        return (USERS_GROUP, ADMINS_GROUP) if self.is_admin(name) else (USERS_GROUP,)
 
     def doorbell(self) -> asyncio.Event:
         """The event the scheduler loop waits on (created on first use, in the loop's thread)."""

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from prefect_databricks.client.errors import TransportError
+from prefect_databricks.waiting.events import RunEvents
 from prefect_databricks.waiting.mailbox import (
     Waiter,
     WatchStats,
@@ -60,7 +61,8 @@ _log = logging.getLogger(__name__)
 class RunWatcher:
     """Polls the runs of one workspace in batches and wakes the waiters of each run.
 
-    `client_factory` is called on the watcher's own loop and returns the client to poll with.
+    `client_factory` is called on the watcher's own loop and returns the client to poll with;
+    `on_update` sees each state a waiter gets, in the waiter's context (`events.RunEvents.observe`).
     """
 
     def __init__(
@@ -69,8 +71,10 @@ class RunWatcher:
         *,
         initial_interval: float = 1.0,
         page_size: int = PAGE_SIZE,
+        on_update: Callable[[dict[str, Any]], object] | None = None,
     ) -> None:
         self._client_factory = client_factory
+        self._on_update = on_update
         self.initial_interval = initial_interval
         self.page_size = page_size
         self.stats = WatchStats()
@@ -102,6 +106,8 @@ class RunWatcher:
                 if waiter.error is not None:
                     raise waiter.error
                 if waiter.latest is not None:
+                    if self._on_update is not None:
+                        self._on_update(waiter.latest)
                     yield waiter.latest
                     if is_terminal(waiter.latest):
                         return
@@ -310,5 +316,6 @@ def watcher_for(credentials: DatabricksCredentials) -> RunWatcher:
     key = _workspace_key(credentials)
     with _WATCHERS_LOCK:
         if key not in _WATCHERS:
-            _WATCHERS[key] = RunWatcher(credentials.get_jobs_client)
+            events = RunEvents(credentials.host)
+            _WATCHERS[key] = RunWatcher(credentials.get_jobs_client, on_update=events.observe)
         return _WATCHERS[key]

@@ -1,7 +1,8 @@
 """How a route is served: token auth, request parsing into `Call`, and the error renderer.
 
 Handlers are thin: they read `Call.params` into a service's typed arguments, make one service call and
-return JSON. Every route is declared once, in `routes.py`, with the `api(...)`/`control(...)` helpers here.
+return JSON. Every route is declared once, in `routes.py`, with the `api(...)`/`control(...)` helpers here;
+a job route declares there what it `need`s on its job, and its handler calls `Call.check(job_id)` once.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ApiError, EndpointNotFound, MalformedRequest, PermissionDenied, Unauthenticated
+from ..jobs.access import Need, require, viewer_of
 from ..spark.server import SparkServer
 from ..state import LOCAL_USER, Workspace
+from ..store import Viewer
 from .body import IMPORT_BODY_LIMIT, JSON_BODY_LIMIT, checked, load_json, read_body
 from .counter import RequestCounter
 from .faults import FaultSwitch, parse_spec
@@ -52,7 +55,8 @@ class Surface:
 
 @dataclass
 class Call:
-    """One API request as a handler sees it; `caller` is who its token signs in as."""
+    """One API request as a handler sees it; `caller` is who its token signs in as, `need` what its
+    route requires on the job it names."""
 
     ws: Workspace
     surface: Surface
@@ -60,6 +64,16 @@ class Call:
     params: Params
     path: dict[str, Any]
     caller: str
+    need: Need | None = None
+
+    def check(self, job_id: int) -> None:
+        """403 unless the caller holds what the route needs on `job_id` (admins always do)."""
+        assert self.need is not None, "the route declares no need"
+        require(self.ws, self.caller, job_id, self.need)
+
+    def viewer(self) -> Viewer | None:
+        """What a list shows the caller: None for an admin (everything), else its name and groups."""
+        return viewer_of(self.ws, self.caller)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -67,14 +81,14 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 def api(
     method: str, path: str, handler: Handler, *, versions: Sequence[str] = API_VERSIONS,
-    multipart: bool = False,
+    multipart: bool = False, need: Need | None = None,
 ) -> list[Route]:
     """Routes serving `handler` at `/api/<version>/<path>` for each version, behind token auth.
 
     `multipart` also takes the body as a `multipart/form-data` form (read as the equivalent JSON), with
-    workspace/import's larger body limit.
+    workspace/import's larger body limit; `need` is what the caller must hold on the job it names.
     """
-    endpoint = _authenticated(handler, multipart=multipart)
+    endpoint = _authenticated(handler, multipart=multipart, need=need)
     return [
         Route(f"/api/{version}/{path}", endpoint, methods=[method], name=f"{method} {version}/{path}")
         for version in versions
@@ -87,19 +101,19 @@ def control(method: str, path: str, handler: Handler) -> Route:
 
 
 def _authenticated(
-    handler: Handler, *, multipart: bool = False, control: bool = False
+    handler: Handler, *, multipart: bool = False, control: bool = False, need: Need | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
     """`handler` behind the token check, which comes before a byte of the body is read."""
 
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
-        token = authenticate(ws, request)
-        if control and ws.caller(token) != LOCAL_USER:
+        caller = ws.caller(authenticate(ws, request))
+        if control and caller != LOCAL_USER:
             raise PermissionDenied("The /local-api/ routes take the workspace token, not an OAuth token.")
         version = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else ""
         params = await _params(request, multipart=multipart)
         surface, path = request.app.state.surface, dict(request.path_params)
-        call = Call(ws, surface, version, params, path, ws.caller(token))
+        call = Call(ws, surface, version, params, path, caller, need)
         result = await handler(call)
         return result if isinstance(result, Response) else json_response(result)
 

@@ -4,7 +4,10 @@ Token-authenticated like the API; never faulted. `POST /local-api/reset` forgets
 and workspace object (the token and workspace id stay); `GET|POST /local-api/faults` reads or sets the
 fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off); `GET /local-api/requests`
 and `POST /local-api/requests/reset` read and clear the per-endpoint request counts; `POST /local-api/spark`
-starts the workspace's Spark Connect server if needed and answers its `sc://` URL (tasks call it).
+starts the workspace's Spark Connect server if needed and answers its `sc://` URL (tasks call it);
+`GET /local-api/admins` lists the workspace admins and `POST /local-api/admins` (`{"name": ..., "admin":
+true|false}`) makes an identity (a service principal's application id, a federated subject) an admin or not,
+until the server stops (`--admin` / `LocalWorkspace(admins=...)` make lasting ones).
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ import anyio
 
 from ..errors import InvalidParameterValue, InvalidState
 from ..spark.server import SparkUnavailable
+from ..state import LOCAL_USER
 from .app import Call
 from .faults import FaultSwitch, parse_spec
 
-__all__ = ["get_faults", "read_requests", "reset", "reset_requests", "set_faults", "spark_remote"]
+__all__ = [
+    "get_admins", "get_faults", "read_requests", "reset", "reset_requests", "set_admin", "set_faults",
+    "spark_remote",
+]
 
 
 def _faults(switch: FaultSwitch) -> dict[str, Any]:
@@ -68,3 +75,23 @@ async def spark_remote(call: Call) -> dict[str, object]:
     except SparkUnavailable as exc:
         raise InvalidState(str(exc)) from None
     return {"remote": remote, "startup_seconds": call.surface.spark.startup_seconds}
+
+
+async def get_admins(call: Call) -> dict[str, Any]:
+    """The workspace admins, sorted: the workspace token's user and the identities made admins."""
+    return {"admins": sorted(call.ws.admins)}
+
+
+async def set_admin(call: Call) -> dict[str, Any]:
+    """Make `name` a workspace admin (`admin` true) or not (false); the token's user always stays one."""
+    call.params.require("admin")
+    name, admin = call.params.str("name", required=True) or "", call.params.bool("admin")
+    if not name.strip():
+        raise InvalidParameterValue("Invalid value for field name: it must not be empty.")
+    if name == LOCAL_USER and not admin:
+        raise InvalidParameterValue(f"Invalid value for field admin: {LOCAL_USER} is always an admin.")
+    if admin:
+        call.ws.admins.add(name)
+    else:
+        call.ws.admins.discard(name)
+    return await get_admins(call)

@@ -1,7 +1,7 @@
 """Handlers of job runs: request fields read into the runs services' typed requests.
 
 Type checks of fields happen here, once (`Params` names the field and the rule); the services get
-dataclasses and ids, never a request.
+dataclasses and ids, never a request. A handler naming a run checks its job (`Call.check`) once.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.access import Need, allows
+from ..jobs.fidelity import warnings
+from ..jobs.permissions import checked_acl, grant_on_create
 from ..jobs.shapes import with_numbers
 from ..jobs.single_task import SINGLE_TASK, is_single_task, to_tasks
 from ..runs import create, output, repairs, service
@@ -31,8 +34,10 @@ _ARRAY_PARAMS = ("python_params", "jar_params", "spark_submit_params", "dbt_comm
 async def run_now(call: Call) -> dict[str, Any]:
     """jobs/run-now."""
     params = call.params
+    job_id = _run_or_job_id(params, "job_id")
+    call.check(job_id)
     request = RunNowRequest(
-        job_id=_run_or_job_id(params, "job_id"),
+        job_id=job_id,
         idempotency_token=params.str("idempotency_token"),
         job_parameters=params.obj("job_parameters"),
         legacy=_legacy_parameters(params),
@@ -43,7 +48,12 @@ async def run_now(call: Call) -> dict[str, Any]:
 
 
 async def submit(call: Call) -> dict[str, Any]:
-    """jobs/runs/submit; on 2.0 also in the single-task format (the task's fields at the top level)."""
+    """jobs/runs/submit; on 2.0 also in the single-task format (the task's fields at the top level).
+
+    The submitter owns the one-time run; `access_control_list` grants others access to it, as on jobs.
+    """
+    acl = call.params.raw("access_control_list")
+    checked_acl(acl or [], "access_control_list")
     single = is_single_task(call.params.data)
     body = to_tasks(call.params.data, version=call.version, path="", name_field="run_name")
     params = Params(body, from_query=False)
@@ -54,25 +64,35 @@ async def submit(call: Call) -> dict[str, Any]:
         timeout_seconds=params.int("timeout_seconds", default=0) or 0,
         job_clusters=with_numbers(params.list("job_clusters") or [], "list:JobCluster"),
         format=SINGLE_TASK if single else "MULTI_TASK",
+        environments=with_numbers(params.list("environments") or [], "list:JobEnvironment"),
+        warnings=warnings(body, body.get("tasks") or []),
     )
-    return create.submit(call.ws, request, version=call.version, creator=call.caller)
+    created = create.submit(call.ws, request, version=call.version, creator=call.caller)
+    job_id = service.locate(call.ws, created["run_id"])[0]["job_id"]
+    if call.ws.store.get_permissions(job_id) is None:
+        grant_on_create(call.ws, job_id, call.caller, acl)
+    return created
 
 
 async def get(call: Call) -> dict[str, Any]:
     """jobs/runs/get."""
     params = call.params
+    run_id, page_token = _run_or_job_id(params, "run_id"), params.str("page_token")
+    history, resolved = params.bool("include_history"), params.bool("include_resolved_values")
+    _check_run(call, run_id)
     return service.get(
-        call.ws, _run_or_job_id(params, "run_id"), version=call.version,
-        history=params.bool("include_history"), resolved=params.bool("include_resolved_values"),
-        page_token=params.str("page_token"),
+        call.ws, run_id, version=call.version, history=history, resolved=resolved, page_token=page_token,
     )
 
 
 async def list_runs(call: Call) -> dict[str, Any]:
-    """jobs/runs/list."""
+    """jobs/runs/list: of one job the caller may view, or of every job and one-time run it may view."""
     params = call.params
+    job_id = params.int("job_id")
+    if job_id is not None:
+        call.check(job_id)
     query = RunsQuery(
-        job_id=params.int("job_id"),
+        job_id=job_id,
         active_only=params.bool("active_only"),
         completed_only=params.bool("completed_only"),
         run_type=params.str("run_type"),
@@ -82,36 +102,45 @@ async def list_runs(call: Call) -> dict[str, Any]:
         offset=params.int("offset", default=0) or 0,
         page_token=params.str("page_token"),
         expand_tasks=params.bool("expand_tasks"),
+        viewer=None if job_id is not None else call.viewer(),
     )
     return service.list_runs(call.ws, query, call.version)
 
 
 async def cancel(call: Call) -> dict[str, Any]:
     """jobs/runs/cancel."""
-    service.cancel(call.ws, _run_or_job_id(call.params, "run_id"))
+    service.cancel(call.ws, _checked_run_id(call))
     return {}
 
 
 async def cancel_all(call: Call) -> dict[str, Any]:
-    """jobs/runs/cancel-all."""
-    service.cancel_all(call.ws, call.params.int("job_id"), call.params.bool("all_queued_runs"))
+    """jobs/runs/cancel-all; without `job_id`, a non-admin's `all_queued_runs` cancels only the queued runs
+    it may manage ([I]: the docs do not say)."""
+    job_id = call.params.int("job_id")
+    if job_id is not None:
+        call.check(job_id)
+    may = None if job_id is not None or call.viewer() is None else (
+        lambda job: allows(call.ws, call.caller, job, Need.RUN)
+    )
+    service.cancel_all(call.ws, job_id, call.params.bool("all_queued_runs"), may=may)
     return {}
 
 
 async def delete(call: Call) -> dict[str, Any]:
     """jobs/runs/delete."""
-    service.delete(call.ws, _run_or_job_id(call.params, "run_id"))
+    service.delete(call.ws, _checked_run_id(call))
     return {}
 
 
 async def get_output(call: Call) -> dict[str, Any]:
     """jobs/runs/get-output."""
-    return output.get_output(call.ws, _run_or_job_id(call.params, "run_id"), call.version)
+    return output.get_output(call.ws, _checked_run_id(call), call.version)
 
 
 async def export(call: Call) -> dict[str, Any]:
     """jobs/runs/export."""
-    return output.export(call.ws, _run_or_job_id(call.params, "run_id"), call.params.str("views_to_export"))
+    views = call.params.str("views_to_export")
+    return output.export(call.ws, _checked_run_id(call), views)
 
 
 async def repair(call: Call) -> dict[str, Any]:
@@ -126,11 +155,24 @@ async def repair(call: Call) -> dict[str, Any]:
         job_parameters=params.obj("job_parameters"),
         legacy=_legacy_parameters(params),
     )
+    _check_run(call, request.run_id)
     return repairs.repair(call.ws, request)
 
 
 def _run_or_job_id(params: Params, name: str) -> int:
     return params.int(name, required=True) or 0
+
+
+def _checked_run_id(call: Call) -> int:
+    """The request's `run_id` (a job run or a task run), once the caller holds the route's need on its job."""
+    run_id = _run_or_job_id(call.params, "run_id")
+    _check_run(call, run_id)
+    return run_id
+
+
+def _check_run(call: Call, run_id: int) -> None:
+    """403 unless the caller holds the route's need on the job of `run_id` (400 if no such run)."""
+    call.check(service.locate(call.ws, run_id)[0]["job_id"])
 
 
 def _legacy_parameters(params: Params) -> dict[str, Any]:

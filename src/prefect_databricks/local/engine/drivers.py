@@ -85,7 +85,7 @@ def record_outcome(ctx: Context, entry: dict[str, Any], outcome: TaskOutcome) ->
     if outcome.task_values:
         values = run_local(ctx.run).setdefault("task_values", {})
         values.setdefault(entry["task_key"], {}).update(outcome.task_values)
-    return (Result.SUCCESS, "") if outcome.success else (Result.FAILED, FAILED_MESSAGE)
+    return (Result.SUCCESS, "") if outcome.success else (Result.FAILED, outcome.message or FAILED_MESSAGE)
 
 
 class _ProcessDriver:
@@ -102,12 +102,21 @@ class _ProcessDriver:
             return Result.FAILED, "The task process was lost."
         outcome = process.poll()
         if outcome is None:
+            _note_pgid(ctx, entry, process)
             return None
         del ctx.procs.running[entry["run_id"]]
         return record_outcome(ctx, entry, outcome)
 
     def halt(self, ctx: Context, entry: dict[str, Any]) -> None:
         ctx.procs.kill(entry["run_id"])
+
+
+def _note_pgid(ctx: Context, entry: dict[str, Any], process: TaskProcess) -> None:
+    """Record a process group that started after `launch` (once a task environment was built)."""
+    pid = getattr(process, "pid", None)
+    if pid is not None and task_local(entry).get("pgid") != pid:
+        task_local(entry)["pgid"] = pid
+        ctx.changed = True
 
 
 class _ChildRunDriver:

@@ -46,11 +46,21 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         env=_env(ws, run, entry),
         read_object=lambda path: read_workspace_object(ws, path),
         secrets=(ws.config.token, *ws.config.service_principals.values()),
+        environment=_named(run_local(run).get("environments", []), "environment_key", entry),
+        variables=_named(run_local(run).get("environment_variables", []), "environment_variables_key", entry),
+        environments_dir=Path(ws.config.data_dir) / "environments",
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
     process = start_task(resolve(task, names), context)
     task_local(entry)["pgid"] = getattr(process, "pid", None)
     return process
+
+
+def _named(entries: list[dict[str, Any]], field: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The `spec` of the job's entry (an environment, a variables entry) that the task's `field` names."""
+    key = entry.get(field)
+    found = (item.get("spec") or {} for item in entries if key and item.get(field) == key)
+    return next(found, None)
 
 
 def kill_leftover(ws: Workspace, run_id: int, entry: dict[str, Any]) -> None:

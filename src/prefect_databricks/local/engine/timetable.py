@@ -2,12 +2,9 @@
 
 The scheduler loop calls `Timetable.fire` every tick; due jobs get a run-now with `trigger: PERIODIC`
 (queued or skipped by `max_concurrent_runs` like any run); created, reset and updated schedules are
-noticed within `REFRESH_MS`. Fidelity gaps, on purpose: fire times
-missed while the workspace was stopped are not back-filled (the next fire time is computed from
-the moment the workspace first sees the schedule); a periodic trigger counts its intervals from the
-job's `created_time`; `triggers` and the other `trigger` kinds (file_arrival, table_update, model,
-job_completion, sql_condition) are accepted and stored but start no runs here. `continuous` jobs are kept
-running by `continuous.py`.
+noticed within `REFRESH_MS`; the next fire time is computed from the moment the workspace first sees
+the schedule, a periodic trigger's from the job's `created_time` (limits: README, "What it cannot run").
+`continuous` jobs are kept running by `continuous.py`.
 """
 
 from __future__ import annotations

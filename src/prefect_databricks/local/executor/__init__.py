@@ -7,9 +7,8 @@ imports only the standard library (plus the task's own code).
 
 Notebooks get ``dbutils`` (widgets, notebook.exit/run, jobs.taskValues, fs over the local DBFS root,
 secrets read from the workspace and redacted in outputs), ``%run`` (inlined here) and ``%pip install``
-(into the task run's own directory). Not emulated: ``%scala``, ``%r`` and ``%sh`` cells (the task fails
-at that cell); Git sources and remote URIs (s3:…);
-libraries other than ``whl`` (the local environment must provide them); cell outputs in exports.
+(into the task run's own directory). A task's environment and Python libraries are installed into a
+cached virtual environment first (``venvs``). What is refused: README, "What it cannot run".
 ``spark`` (notebooks), ``%sql`` cells and ``sql_task`` files use a Spark Connect session to the
 workspace's one server (the spark extra), opened on first use; Python files get it from
 ``SparkSession.builder``. Without the extra they fail with the install hint.
@@ -17,13 +16,18 @@ workspace's one server (the spark extra), opened on first use; Python files get 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from .environments import environment_spec
 from .export import export_notebook_html
-from .kinds import prepare
+from .kinds import prepare, task_kind
 from .model import OUTPUT_LIMIT, TaskContext, TaskOutcome, TaskProcess, UnsupportedTask
 from .process import FinishedTask, LocalTaskProcess
 from .sources import SourceMissing
+from .staged import StagedTask
+from .variables import task_variables
+from .venvs import built_python
 
 __all__ = [
     "OUTPUT_LIMIT",
@@ -44,6 +48,15 @@ def start_task(task: dict[str, Any], ctx: TaskContext, *, output_limit: int = OU
     """
     try:
         launch = prepare(task, ctx)
+        spec = environment_spec(task, task_kind(task), ctx)
+        ctx.env = {**task_variables(ctx), **ctx.env}
     except SourceMissing as exc:
         return FinishedTask(TaskOutcome(success=False, error=f"FileNotFoundError: {exc}"))
+    if spec is None:
+        return LocalTaskProcess(launch, ctx, output_limit=output_limit)
+    cache = ctx.environments_dir or ctx.workdir / "environments"
+    python = built_python(spec, cache)
+    if python is None:
+        return StagedTask(launch, ctx, spec, cache, output_limit=output_limit, environ=dict(os.environ))
+    launch.python = str(python)
     return LocalTaskProcess(launch, ctx, output_limit=output_limit)

@@ -1,8 +1,8 @@
 """A notebook's cells with every ``%run ./other`` cell replaced by the other notebook's cells.
 
 As on Databricks, the included notebook runs inline, in the caller's namespace; a relative path is read
-from the including notebook's folder. ``%run`` arguments (``$name="value"``) are not emulated and
-refused, and so is an include deeper than ten levels (a cycle).
+from the including notebook's folder; ``%run`` arguments and includes deeper than ten levels (a cycle)
+are refused.
 """
 
 from __future__ import annotations

@@ -7,13 +7,13 @@ task values. Kinds that cannot run here raise ``UnsupportedTask`` with the state
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .dbt import dbt_spec
 from .includes import notebook_cells
 from .model import TaskContext, UnsupportedTask
-from .sources import library_paths, read_source, source_file
+from .sources import read_source, source_file
 from .spark_submit import jar_libraries, spark_jar, spark_submit
 
 __all__ = ["RUNNABLE_KINDS", "SCHEDULER_KINDS", "Launch", "prepare", "task_kind"]
@@ -24,12 +24,12 @@ SCHEDULER_KINDS = frozenset({"condition_task", "for_each_task", "run_job_task"})
 
 @dataclass
 class Launch:
-    """What to start: the runner spec, whether it is a notebook, extra sys.path entries, and for SQL
-    tasks the `sql_output` runs/get-output shows."""
+    """What to start: the runner spec, whether it is a notebook, the interpreter (the task environment's,
+    else the workspace's), and for SQL tasks the `sql_output` runs/get-output shows."""
 
     spec: dict[str, Any]
     notebook: bool = False
-    python_path: list[str] = field(default_factory=list)
+    python: str | None = None
     sql_output: dict[str, Any] | None = None
 
 
@@ -54,7 +54,6 @@ def prepare(task: dict[str, Any], ctx: TaskContext) -> Launch:
     launch = RUNNABLE_KINDS[kind](settings, ctx)
     if launch.spec["kind"] == "spark_submit":
         jar_libraries(launch.spec, task, ctx)
-    launch.python_path = library_paths(task, ctx)
     launch.spec.update(task_key=ctx.task_key, parameters=ctx.parameters, task_values=ctx.task_values,
                        spark_conf=dict((task.get("new_cluster") or {}).get("spark_conf") or {}))
     return launch

@@ -33,6 +33,12 @@ class TaskContext:
     read_object: Callable[[str], bytes | None] = field(default=lambda _path: None)
     secrets: tuple[str, ...] = ()
     """Values no variable of the task's environment may hold (the server's token and client secrets)."""
+    environment: dict[str, Any] | None = None
+    """The `spec` of the job environment the task's `environment_key` names."""
+    variables: dict[str, Any] | None = None
+    """The `spec` of the job's `environment_variables` entry the task's `environment_variables_key` names."""
+    environments_dir: Path | None = None
+    """Where built task environments are cached (in the workspace's data dir)."""
 
 
 @dataclass
@@ -49,6 +55,8 @@ class TaskOutcome:
     task_values: dict[str, Any] = field(default_factory=dict)
     sql_output: dict[str, Any] | None = None
     dbt_output: dict[str, Any] | None = None
+    message: str | None = None
+    """The task run's state_message when it is not the generic failure (e.g. an install error)."""
 
 
 class TaskProcess(Protocol):

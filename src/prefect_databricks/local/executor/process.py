@@ -1,8 +1,8 @@
 """One task run as one local process group: spawned non-blocking, polled, killed as a whole.
 
-The child is ``sys.executable`` running the child runner in its own session (so its process group
-holds everything it starts), with stdout and stderr going to one log file in the workdir: files,
-not pipes, so a chatty task can never block on a full pipe.
+The child is the task environment's interpreter (else ``sys.executable``) running the child runner in
+its own session (so its process group holds everything it starts), with stdout and stderr going to
+one log file in the workdir: files, not pipes, so a chatty task can never block on a full pipe.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     with (ctx.workdir / LOG_FILE).open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, str(_RUNNER), str(spec_path)],
+            [launch.python or sys.executable, str(_RUNNER), str(spec_path)],
             cwd=ctx.workdir,
             env=_environment(launch, ctx),
             stdin=subprocess.DEVNULL,
@@ -107,14 +107,14 @@ def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
 
 
 def _environment(launch: Launch, ctx: TaskContext) -> dict[str, str]:
-    """The server's environment scrubbed, + ctx.env, with the dbutils shim and the wheels first on PYTHONPATH.
+    """The server's environment scrubbed, + ctx.env, with the dbutils shim first on PYTHONPATH.
 
     Scrubbed: every `DATABRICKS_*` and `PREFECT_DATABRICKS_*` variable (the server's own credentials;
     ctx.env sets the ones a task sees on Databricks) and any variable holding one of `ctx.secrets`.
     """
     env = {**scrubbed(os.environ, ctx.secrets), **ctx.env}
     inherited = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
-    env["PYTHONPATH"] = os.pathsep.join([str(CHILD_DIR), *launch.python_path, *inherited])
+    env["PYTHONPATH"] = os.pathsep.join([str(CHILD_DIR), *inherited])
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env

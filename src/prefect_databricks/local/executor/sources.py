@@ -8,12 +8,11 @@ refused with an ``UnsupportedTask`` naming the field.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 from .model import TaskContext, UnsupportedTask
 
-__all__ = ["SourceMissing", "library_paths", "read_source", "source_file"]
+__all__ = ["SourceMissing", "read_source", "source_file"]
 
 _SOURCES_DIR = "sources"
 
@@ -44,16 +43,6 @@ def source_file(location: str, ctx: TaskContext, field: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     return target
-
-
-def library_paths(task: dict[str, Any], ctx: TaskContext) -> list[str]:
-    """Wheels from the task's ``libraries`` for the child's sys.path (pure-Python wheels import as zips).
-
-    Other library kinds (pypi, jar, maven, …) are not installed: the local Python environment must
-    already provide them.
-    """
-    wheels = [library["whl"] for library in task.get("libraries") or [] if library.get("whl")]
-    return [str(source_file(wheel, ctx, "libraries.whl")) for wheel in wheels]
 
 
 def _local_path(location: str, field: str) -> Path | None:

@@ -3,8 +3,7 @@
 Objects live in the store's `objects` table; notebooks are kept in SOURCE form (see `notebooks`), files as
 bytes. As on Databricks, import needs an existing parent folder (404 otherwise) while mkdirs creates
 parents; `/Workspace/...` is an alias of `/...`; `/`, `/Users`, the local user's home and `/Shared` exist
-from the start. Notebooks export as HTML too. Fidelity gaps: DBC, HTML and R_MARKDOWN imports and directory
-import/export are refused with a 400; object permissions are not implemented.
+from the start. Notebooks export as HTML too (limits: README, "What it cannot run").
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Job permissions: `/api/2.0/permissions/jobs/{job_id}` (GET, PUT, PATCH) and its permission levels.
 
 A job's direct access control list is stored with the job; its owner (`IS_OWNER`) is the creator unless
-changed. Fidelity gaps: permissions are recorded and answered but not enforced (every token may do
-everything); `display_name` is not filled; the `admins` group's inherited CAN_MANAGE is always shown;
-a missing job is answered 404 RESOURCE_DOES_NOT_EXIST (not verified against the real service).
+changed, and only a workspace admin changes it. `access.py` enforces the levels. Fidelity gaps:
+`display_name` is not filled; the `admins` group's inherited CAN_MANAGE is always shown; an admin asking
+for a missing job is answered 404 RESOURCE_DOES_NOT_EXIST (not verified against the real service).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from typing import Any
 
 from ..errors import InvalidParameterValue, ResourceDoesNotExist
 from ..state import Workspace
+from .access import require_owner_change
 from .shapes import check_shape
 
-__all__ = ["LEVELS", "get_permissions", "grant_on_create", "permission_levels", "set_permissions"]
+__all__ = [
+    "LEVELS", "checked_acl", "get_permissions", "grant_on_create", "permission_levels", "set_permissions",
+]
 
 LEVELS = {
     "CAN_VIEW": "Can view the job and its runs",
@@ -34,7 +37,7 @@ _ADMINS = {
 
 def grant_on_create(ws: Workspace, job_id: int, owner: str, acl: Any) -> None:
     """The first permissions of a new job: its creator owns it, plus `access_control_list` if given."""
-    entries = _checked_acl(acl or [], "access_control_list")
+    entries = checked_acl(acl or [], "access_control_list")
     if not any(e["permission_level"] == "IS_OWNER" for e in entries):
         entries.insert(0, {_principal_kind(owner): owner, "permission_level": "IS_OWNER"})
     ws.store.put_permissions(job_id, entries)
@@ -47,14 +50,29 @@ def get_permissions(ws: Workspace, job_id: int) -> dict[str, Any]:
     return {"object_id": f"/jobs/{job_id}", "object_type": "job", "access_control_list": acl}
 
 
-def set_permissions(ws: Workspace, job_id: int, acl: Any, *, replace: bool) -> dict[str, Any]:
-    """PUT (`replace`) or PATCH the direct entries; the owner stays unless another one is named."""
+def set_permissions(
+    ws: Workspace, job_id: int, acl: Any, *, replace: bool, by: str
+) -> dict[str, Any]:
+    """PUT (`replace`) or PATCH the direct entries for caller `by`; the owner stays unless another is named.
+
+    Naming another owner takes a workspace admin. On PATCH the previous owner keeps CAN_MANAGE (docs,
+    "Jobs access control": after a transfer "the previous owner is granted CAN MANAGE"); PUT replaces
+    every direct entry, as recorded in databricks/cli acceptance `destroy_without_mgmtperms`, where the
+    previous owner is left without access.
+    """
     current = _direct(ws, job_id)
-    changes = _checked_acl(acl or [], "access_control_list")
+    changes = checked_acl(acl or [], "access_control_list")
     owner = next((e for e in current if e["permission_level"] == "IS_OWNER"), None)
+    new_owner = next((e for e in changes if e["permission_level"] == "IS_OWNER"), None)
+    moved = new_owner is not None and (owner is None or _principal(new_owner) != _principal(owner))
+    if moved:
+        require_owner_change(ws, by, job_id)
     kept = [] if replace else [e for e in current if e["permission_level"] != "IS_OWNER"]
+    if moved and not replace and owner is not None:
+        kind, name = _principal(owner)
+        kept.append({kind: name, "permission_level": "CAN_MANAGE"})
     merged = {_principal(e): e for e in [*kept, *changes]}
-    if owner is not None and not any(e["permission_level"] == "IS_OWNER" for e in changes):
+    if owner is not None and new_owner is None:
         merged[_principal(owner)] = owner
     with ws.store.transaction():
         ws.store.put_permissions(job_id, list(merged.values()))
@@ -83,7 +101,7 @@ def _direct(ws: Workspace, job_id: int) -> list[dict[str, Any]]:
     return stored
 
 
-def _checked_acl(acl: Any, path: str) -> list[dict[str, Any]]:
+def checked_acl(acl: Any, path: str) -> list[dict[str, Any]]:
     """Entries with exactly one principal and a known level; at most one owner, never a group."""
     check_shape(acl, "list:JobAccessControlRequest", path)
     entries = []

@@ -1,7 +1,7 @@
 """The documented rules of job settings (types, limits, references), each broken rule a 400 naming the field.
 
-Fidelity gaps: cluster specs, libraries and task-type bodies are checked for types and required fields,
-not for their cloud-side meaning.
+Cluster specs, libraries and task-type bodies are checked for types and required fields only; triggers
+that cannot fire here are refused by `fidelity.py`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from .fidelity import check_triggers_emulated
 from .quartz import parse, zone
 from .schema import FIELDS
 from .shapes import check_shape, field_path
@@ -28,6 +29,7 @@ MAX_TASKS_BEFORE_22 = 100
 _MAX_TASKS = 1000
 _KEY = re.compile(r"^[\w\-]{1,100}$")
 _PARAMETER_NAME = re.compile(r"^[\w\-.]+$")
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LIMITS = {"tags": 25, "environment_variables": 10}
 _PERIODIC_UNITS = ("MINUTES", "HOURS", "DAYS", "WEEKS")
 
@@ -51,7 +53,11 @@ def check_settings(settings: Any, path: str = "") -> None:
     references = {
         "job_cluster_key": {c["job_cluster_key"] for c in clusters},
         "environment_key": {e["environment_key"] for e in settings.get("environments") or []},
+        "environment_variables_key": {
+            e["environment_variables_key"] for e in settings.get("environment_variables") or []
+        },
     }
+    _check_variables(settings.get("environment_variables") or [], field_path(path, "environment_variables"))
     check_tasks(settings.get("tasks") or [], field_path(path, "tasks"), references=references)
 
 
@@ -125,6 +131,7 @@ def _check_triggers(settings: dict[str, Any], path: str) -> None:
         _check_schedule(settings["schedule"], field_path(path, "schedule"))
     if "trigger" in present and settings["trigger"].get("periodic") is not None:
         _check_periodic(settings["trigger"]["periodic"], field_path(path, "trigger.periodic"))
+    check_triggers_emulated(settings, path)
 
 
 def _check_schedule(schedule: dict[str, Any], path: str) -> None:
@@ -141,6 +148,22 @@ def _check_periodic(periodic: dict[str, Any], path: str) -> None:
         raise _bad(f"{path}.interval", "must be at least 1.")
     if periodic["unit"] not in _PERIODIC_UNITS:
         raise _bad(f"{path}.unit", f"must be one of {', '.join(_PERIODIC_UNITS)}.")
+
+
+def _check_variables(entries: list[dict[str, Any]], path: str) -> None:
+    """The documented limits of inline variables: at most 100 per entry, names `^[A-Za-z_][A-Za-z0-9_]*$`
+    of 1 to 256 characters, values of at most 512 characters (jobs docs, "environment variables")."""
+    _check_keys(entries, "environment_variables_key", path)
+    for index, entry in enumerate(entries):
+        where = f"{field_path(path, index)}.spec.variables"
+        variables = (entry.get("spec") or {}).get("variables") or {}
+        if len(variables) > 100:
+            raise _bad(where, "at most 100 variables.")
+        for name, value in variables.items():
+            if not _VARIABLE.match(name) or len(name) > 256:
+                raise _bad(f"{where}.{name}", f"names must match {_VARIABLE.pattern} (1 to 256 characters).")
+            if len(str(value)) > 512:
+                raise _bad(f"{where}.{name}", "at most 512 characters.")
 
 
 def _check_parameters(parameters: list[dict[str, Any]], path: str) -> None:

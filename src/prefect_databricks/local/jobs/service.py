@@ -1,11 +1,8 @@
 """The Jobs service: create, get, list, reset, update and delete saved jobs, and their routes.
 
 Jobs are stored with the server-side defaults already applied (as `jobs/get` shows them), so the
-scheduler reads `settings` straight from the store. Fidelity gaps: `include_trigger_state` and
-`trigger_details` are not produced; `effective_budget_policy_id` is not computed; the per-endpoint
-request rate limits are not enforced (the fault switch injects 429s instead); 2.0/2.1 `jobs/list`
-refuses a job of more than 100 tasks only with `expand_tasks`. The 2.0 single-task format is kept as a
-one-task job (`single_task.py`).
+scheduler reads `settings` straight from the store (limits: README, "What it cannot run"). The 2.0
+single-task format is kept as a one-task job (`single_task.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from typing import Any
 from ..errors import InvalidParameterValue
 from ..paging import array_page, decode_page, encode_token, list_page
 from ..state import Workspace
+from ..store import Viewer
 from .permissions import grant_on_create
 from .rules import check_git_provider, check_settings, check_task_count_for_version
 from .settings import PAGED_ARRAYS, apply_update, with_defaults
@@ -89,14 +87,20 @@ def list_jobs(
     name: str | None,
     expand_tasks: bool,
     page_token: str | None,
+    viewer: Viewer | None = None,
 ) -> dict[str, Any]:
-    """`jobs/list`: newest first, by `page_token` or `offset`, filtered by exact case-insensitive name."""
+    """`jobs/list`: newest first, by `page_token` or `offset`, filtered by exact case-insensitive name.
+
+    With `viewer` (a non-admin) only the jobs it may view, filtered before paging; its tokens are its own.
+    """
     limit, offset = _list_limit(limit, version), _check_offset(offset)
     page = list_page(
-        lambda cursor, skip, n: ws.store.list_jobs(name=name, cursor=cursor, offset=skip, limit=n),
+        lambda cursor, skip, n: ws.store.list_jobs(
+            name=name, cursor=cursor, offset=skip, limit=n, viewer=viewer
+        ),
         lambda job: (job["created_time"], job["job_id"]),
         kind="jobs",
-        scope={"name": (name or "").lower() or None, "expand_tasks": expand_tasks},
+        scope={"name": (name or "").lower() or None, "expand_tasks": expand_tasks, **_seen_by(viewer)},
         page_token=page_token,
         offset=offset,
         limit=limit,
@@ -199,3 +203,8 @@ def _list_item(job: dict[str, Any], version: str, expand: bool) -> dict[str, Any
         return item
     item, more = array_page(item, PAGED_ARRAYS, 0)
     return {**item, "has_more": more}
+
+
+def _seen_by(viewer: Viewer | None) -> dict[str, Any]:
+    """The page-token scope of a non-admin's list: its tokens do not page another identity's list."""
+    return {"viewer": list(viewer)} if viewer else {}

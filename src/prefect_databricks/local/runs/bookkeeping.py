@@ -12,7 +12,8 @@ __all__ = ["RunBookkeeping", "TaskBookkeeping", "run_local", "task_local"]
 
 
 class RunBookkeeping(TypedDict, total=False):
-    """A job run's: cancel and timeout flags, admission inputs, repairs, task values set so far."""
+    """A job run's: cancel and timeout flags, admission inputs, repairs, task values set so far, the
+    job's environments (what its tasks' `environment_key` names), settings that will not take effect."""
 
     cancel: bool
     timed_out: bool
@@ -22,6 +23,9 @@ class RunBookkeeping(TypedDict, total=False):
     admitted_at: int
     latest_repair_id: int
     task_values: dict[str, dict[str, Any]]
+    environments: list[dict[str, Any]]
+    environment_variables: list[dict[str, Any]]
+    warnings: list[str]
 
 
 class TaskBookkeeping(TypedDict, total=False):

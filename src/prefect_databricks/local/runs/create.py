@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidParameterValue
+from ..jobs.fidelity import warnings
 from ..jobs.rules import check_task_count_for_version, check_tasks
 from ..jobs.service import load_job
+from ..jobs.shapes import check_shape
 from ..state import LOCAL_USER, Workspace
 from .admission import place
 from .bookkeeping import run_local
@@ -47,6 +49,8 @@ class SubmitRequest:
     timeout_seconds: int = 0
     job_clusters: list[dict[str, Any]] = field(default_factory=list)
     format: str = "MULTI_TASK"
+    environments: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_now(
@@ -84,6 +88,9 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
         "timeout_seconds": settings.get("timeout_seconds", 0),
         "max_concurrent_runs": settings.get("max_concurrent_runs", 1),
         "queue": bool(source.get("enabled", False)),
+        "environments": settings.get("environments") or [],
+        "environment_variables": settings.get("environment_variables") or [],
+        "warnings": warnings(settings, settings.get("tasks") or []),
     })
     return run
 
@@ -94,7 +101,9 @@ def submit(
     """Submit a one-time run (not saved as a job, still given a job_id) for `creator`: `{run_id}`."""
     if not request.tasks:
         raise InvalidParameterValue("Missing required field: tasks")
-    check_tasks(request.tasks, "tasks")
+    check_shape(request.environments, "list:JobEnvironment", "environments")
+    environments = {str(e["environment_key"]) for e in request.environments}
+    check_tasks(request.tasks, "tasks", references={"environment_key": environments})
     check_task_count_for_version(len(request.tasks), version)
     token = _token(request.idempotency_token)
     if token is not None and (existing := _existing(ws, token)) is not None:
@@ -102,7 +111,8 @@ def submit(
     name = request.run_name or "Untitled"
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
     run.update(creator_user_name=creator, job_clusters=request.job_clusters, format=request.format)
-    run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True})
+    run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True,
+                           "environments": request.environments, "warnings": request.warnings})
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 
 

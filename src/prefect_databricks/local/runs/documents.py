@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _INTERNAL = "_local"
+_NOT_EMULATED = "Not emulated by the local workspace: "
 _RUN_ARRAYS = (("tasks",), ("job_clusters",), ("job_parameters",), ("repair_history",))
 _RUNTIME_KEYS = frozenset({
     "run_id", "attempt_number", "state", "status", "start_time", "end_time", "setup_duration",
@@ -99,8 +100,14 @@ def latest_entries(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
-    """A run document without bookkeeping keys (new top-level and task dicts; values are shared)."""
+    """A run document without bookkeeping keys (new top-level and task dicts; values are shared), the
+    run's warnings (settings that did not take effect) appended to its state_message."""
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    notes = doc.get(_INTERNAL, {}).get("warnings")
+    if notes and isinstance(out.get("state"), dict):
+        notice = _NOT_EMULATED + "; ".join(notes) + "."
+        message = " ".join(filter(None, [out["state"].get("state_message"), notice]))
+        out["state"] = {**out["state"], "state_message": message}
     for key in ("tasks", "iterations"):
         if key in out:
             out[key] = [{k: v for k, v in t.items() if not k.startswith("_")} for t in out[key]]

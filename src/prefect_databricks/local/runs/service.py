@@ -7,6 +7,7 @@ its job run. Every change is written to the store before the response, then the 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..errors import InvalidParameterValue, InvalidState
 from ..jobs.rules import check_task_count_for_version
 from ..paging import list_page
 from ..state import Workspace
+from ..store import Viewer
 from .bookkeeping import run_local, task_local
 from .documents import latest_entries, list_item, run_view, set_state, task_run_page, task_runs
 from .lifecycle import LifeCycle, Result
@@ -62,7 +64,8 @@ def get(
 
 @dataclass(frozen=True)
 class RunsQuery:
-    """The filters and page of a runs/list request, already type-checked."""
+    """The filters and page of a runs/list request, already type-checked; `viewer` limits a non-admin's
+    list to the runs it may view."""
 
     job_id: int | None = None
     active_only: bool = False
@@ -74,6 +77,7 @@ class RunsQuery:
     offset: int = 0
     page_token: str | None = None
     expand_tasks: bool = False
+    viewer: Viewer | None = None
 
 
 def list_runs(ws: Workspace, query: RunsQuery, version: str) -> dict[str, Any]:
@@ -84,9 +88,12 @@ def list_runs(ws: Workspace, query: RunsQuery, version: str) -> dict[str, Any]:
     if query.offset < 0:
         raise InvalidParameterValue("Invalid value for field offset: it must not be negative.")
     page = list_page(
-        lambda cursor, skip, n: ws.store.list_runs(**filters, cursor=cursor, offset=skip, limit=n),
+        lambda cursor, skip, n: ws.store.list_runs(
+            **filters, cursor=cursor, offset=skip, limit=n, viewer=query.viewer
+        ),
         lambda run: (run["start_time"], run["run_id"]),
-        kind="runs/list", scope=filters, page_token=query.page_token, offset=query.offset,
+        kind="runs/list", scope={**filters, **({"viewer": list(query.viewer)} if query.viewer else {})},
+        page_token=query.page_token, offset=query.offset,
         limit=query.limit or _MAX_LIST,
     )
     body: dict[str, Any] = {}
@@ -140,12 +147,17 @@ def _cancel_queued(ws: Workspace, run: dict[str, Any]) -> None:
     run_local(run)["cancel"] = True
 
 
-def cancel_all(ws: Workspace, job_id: int | None, all_queued_runs: bool) -> None:
-    """runs/cancel-all: every active run of `job_id`; without one, every queued run (`all_queued_runs`)."""
+def cancel_all(
+    ws: Workspace, job_id: int | None, all_queued_runs: bool, *, may: Callable[[int], bool] | None = None
+) -> None:
+    """runs/cancel-all: every active run of `job_id`; without one, every queued run (`all_queued_runs`)
+    of the jobs `may` accepts (all when None)."""
     if job_id is None and not all_queued_runs:
         raise InvalidParameterValue("Either job_id or all_queued_runs must be provided.")
     for run_id in ws.store.active_run_ids(job_id=job_id, queued_only=job_id is None):
-        cancel(ws, run_id)
+        run = ws.store.get_run(run_id)
+        if may is None or (run is not None and may(run["job_id"])):
+            cancel(ws, run_id)
 
 
 def delete(ws: Workspace, run_id: int) -> None:

@@ -1,8 +1,7 @@
 """Secret scopes and secrets with Databricks' naming rules, size limit and error messages.
 
 Values are stored as bytes in the owner-only database and only leave it through `secret_value` (the
-`secrets/get` route that a task's `dbutils.secrets` calls). Not emulated: secret ACLs, Azure Key Vault
-scopes and `initial_manage_principal` values other than "users" (refused with a 400).
+`secrets/get` route that a task's `dbutils.secrets` calls). Limits: README, "What it cannot run".
 """
 
 from __future__ import annotations

@@ -5,14 +5,14 @@ Only this package holds SQL: each row class names its queries (`base` has the co
 
 from __future__ import annotations
 
-from .base import Cursor
+from .base import Cursor, Viewer
 from .datadir import DataDirInUse, DataDirLock
 from .jobs import JobRows
 from .objects import ObjectRows
 from .runs import RunRows
 from .secrets import SecretRows
 
-__all__ = ["Cursor", "DataDirInUse", "DataDirLock", "Store"]
+__all__ = ["Cursor", "DataDirInUse", "DataDirLock", "Store", "Viewer"]
 
 
 class Store(JobRows, RunRows, ObjectRows, SecretRows):

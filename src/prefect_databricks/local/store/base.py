@@ -18,9 +18,11 @@ from typing import Any
 
 from .datadir import private_dir, private_file
 
-__all__ = ["Cursor", "StoreBase"]
+__all__ = ["Cursor", "StoreBase", "Viewer", "visible_clause"]
 
 Cursor = tuple[int, int, str]
+Viewer = tuple[str, tuple[str, ...]]
+"""Who lists: a principal name and its groups; the rows shown are those of jobs its ACL entries name."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -131,3 +133,17 @@ class StoreBase:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
 
+
+def visible_clause(viewer: Viewer | None) -> tuple[str, list[Any]]:
+    """An `AND job_id IN (...)` clause keeping the jobs whose direct ACL names `viewer` or its groups."""
+    if viewer is None:
+        return "", []
+    name, groups = viewer
+    marks = ", ".join("?" for _ in groups) or "NULL"
+    sql = (
+        " AND job_id IN (SELECT p.job_id FROM permissions p, json_each(p.doc) e"
+        " WHERE json_extract(e.value, '$.user_name') = ?"
+        " OR json_extract(e.value, '$.service_principal_name') = ?"
+        f" OR json_extract(e.value, '$.group_name') IN ({marks}))"
+    )
+    return sql, [name, name, *groups]

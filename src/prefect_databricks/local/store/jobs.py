@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .base import Cursor, StoreBase
+from .base import Cursor, StoreBase, Viewer, visible_clause
 
 __all__ = ["JobRows"]
 
@@ -41,10 +41,12 @@ class JobRows(StoreBase):
             db.execute("DELETE FROM permissions WHERE job_id = ?", (job_id,))
 
     def list_jobs(
-        self, *, name: str | None = None, cursor: Cursor | None = None, offset: int = 0, limit: int = 20
+        self, *, name: str | None = None, cursor: Cursor | None = None, offset: int = 0, limit: int = 20,
+        viewer: Viewer | None = None,
     ) -> list[dict[str, Any]]:
-        """Jobs newest-created first, from the keyset `cursor` if given."""
-        sql, args = "SELECT doc FROM jobs WHERE 1=1", list[Any]()
+        """Jobs newest-created first, from the keyset `cursor` if given; only `viewer`'s if given."""
+        visible, args = visible_clause(viewer)
+        sql = "SELECT doc FROM jobs WHERE 1=1" + visible
         if name is not None:
             sql, args = sql + " AND name = ?", [*args, name.lower()]
         return self._keyset(sql, args, ("created_time", "job_id"), cursor, offset, limit)

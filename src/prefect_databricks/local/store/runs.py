@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .base import Cursor, StoreBase
+from .base import Cursor, StoreBase, Viewer, visible_clause
 
 __all__ = ["RunRows"]
 
@@ -69,9 +69,14 @@ class RunRows(StoreBase):
         cursor: Cursor | None = None,
         offset: int = 0,
         limit: int = 25,
+        viewer: Viewer | None = None,
     ) -> list[dict[str, Any]]:
-        """Runs most recently started first, filtered, from the keyset `cursor` if given."""
-        sql, args = "SELECT doc FROM runs WHERE 1=1", list[Any]()
+        """Runs most recently started first, filtered, from the keyset `cursor` if given.
+
+        With `viewer`, only the runs of jobs (and one-time runs) whose permissions name it.
+        """
+        visible, args = visible_clause(viewer)
+        sql = "SELECT doc FROM runs WHERE 1=1" + visible
         for clause, value in (
             (" AND job_id = ?", job_id),
             (" AND active = ?", None if active is None else int(active)),
