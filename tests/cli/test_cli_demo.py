@@ -28,6 +28,7 @@ def test_demo_uses_the_workspace_named_by_the_environment(
     assert "12 orders from emea" in out
     assert "nordics: score" in out and "report: 12 orders" in out
     assert "EXCLUDED" in out  # the branch the condition did not take
+    assert "5 rows in default.demo_sales; top region amer: 230" in out  # the Spark step
     assert f"Run page: {workspace.host}/?o=" in out
     assert workspace.token not in out + result.stderr
 

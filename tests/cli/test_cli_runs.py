@@ -111,10 +111,10 @@ def test_an_unreachable_workspace_is_one_error_line(invoke: Invoke) -> None:
 def test_a_task_kind_the_local_workspace_cannot_run_fails_with_a_clear_message(
     invoke: Invoke, make_job: MakeJob, run_now: RunNow
 ) -> None:
-    dbt = {"task_key": "q", "dbt_task": {"commands": ["dbt run"]}}
-    job_id, _ = make_job(dbt)
+    pipeline = {"task_key": "q", "pipeline_task": {"pipeline_id": "p-1"}}
+    job_id, _ = make_job(pipeline)
     result = invoke("runs", "watch", str(run_now(job_id)), "--interval", "0.1", "--json")
     assert result.exit_code == 1
     message = json_of(result.stdout)["tasks"][0]["state"]["state_message"]
-    expected = "The local workspace cannot run dbt_task tasks (task 'q'); it runs only notebook_task"
+    expected = "The local workspace cannot run pipeline_task tasks (task 'q'); it runs only notebook_task"
     assert message.startswith(expected)

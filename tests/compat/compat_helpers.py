@@ -26,6 +26,8 @@ CLIENTS: dict[str, tuple[str, ...]] = {
     "airflow": ("apache-airflow==3.3.2", "apache-airflow-providers-databricks==7.23.0"),
     "databricks-cli": ("databricks-cli==0.18.0",),
     "prefect-databricks-0.4": ("prefect-databricks==0.4.2", "prefect==3.8.8", "fastapi<0.151"),
+    # dbt_task's dbt (1.10: 1.11+ builds a parser wheel from a non-registry download).
+    "dbt": ("dbt-core==1.10.23", "dbt-spark[session]==1.11.0", "pyspark[connect]==4.3.0"),
 }
 SCRIPTS = Path(__file__).parent / "clients"
 _CACHE = Path(

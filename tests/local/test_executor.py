@@ -297,7 +297,7 @@ def test_finished_task_leaves_no_stragglers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["dbt_task", "pipeline_task", "spark_jar_task", "spark_submit_task", "dashboard_task"],
+    ["pipeline_task", "dashboard_task", "clean_rooms_notebook_task"],
 )
 def test_unsupported_kinds_are_refused(tmp_path: Path, kind: str) -> None:
     with pytest.raises(UnsupportedTask) as refused:
@@ -456,5 +456,11 @@ def test_spark_without_the_extra_fails_with_the_install_hint(tmp_path: Path) -> 
     notebook = _run(_notebook("/nb"), ctx)
     file = _run({"task_key": "f", "spark_python_task": {"python_file": "/file.py"}},
                 _ctx(tmp_path / "b", objects, env={"PYTHONPATH": str(hide)}))
+    objects["/app.jar"] = b"PK"
+    submit = _run({"spark_submit_task": {"parameters": ["/file.py"]}},
+                  _ctx(tmp_path / "c", objects, args=["/file.py"], env={"PYTHONPATH": str(hide)}))
+    jar = _run({"spark_jar_task": {"main_class_name": "x.Main"}, "libraries": [{"jar": "/app.jar"}]},
+               _ctx(tmp_path / "d", objects, env={"PYTHONPATH": str(hide)}))
     hint = "pip install 'prefect-databricks[spark]'"
     assert hint in (notebook.error or "") and hint in (file.error or "")
+    assert hint in (submit.error or "") and hint in (jar.error or ""), (submit.error, jar.error)

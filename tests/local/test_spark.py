@@ -95,6 +95,19 @@ def test_sql_task_refuses_saved_queries(sdk: WorkspaceClient) -> None:
     assert "runs only sql_task.file" in (output.error or "")
 
 
+def test_delta_tables_and_unity_catalog_names_fail_saying_why(sdk: WorkspaceClient) -> None:
+    """delta-spark's wheel has no jars (they come from Maven, not reachable here), and the only catalog
+    is the session catalog: both errors say so (Spark's own errors name neither reason)."""
+    table = unique("d").replace("-", "_")
+    delta = import_notebook(sdk, f'spark.sql("CREATE TABLE default.{table} (n INT) USING DELTA")\n')
+    main = import_notebook(sdk, 'spark.table("main.default.anything").count()\n')
+    delta_out, main_out = run_tasks(sdk, _notebook_task("delta", delta), _notebook_task("main", main))
+    assert "DATA_SOURCE_NOT_FOUND" in (delta_out.error or ""), delta_out.error
+    assert "Delta Lake is not available in the local workspace" in (delta_out.error or "")
+    assert "REQUIRES_SINGLE_PART_NAMESPACE" in (main_out.error or ""), main_out.error
+    assert "The local workspace has one catalog, spark_catalog" in (main_out.error or "")
+
+
 def test_python_files_get_the_workspace_session_and_cluster_spark_conf(
     sdk: WorkspaceClient, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import os
 import tempfile
 from importlib import resources
@@ -23,16 +24,24 @@ __all__ = ["JOB_NAME", "demo_flow", "job_settings", "main"]
 
 JOB_NAME = "prefect-databricks demo"
 FOLDER = "/Shared/prefect-databricks-demo"
-_NOTEBOOKS = ("ingest", "score_region", "small_batch")
+_NOTEBOOKS = ("ingest", "score_region", "small_batch", "spark_sales")
+SPARK_NOTE = (
+    "No Spark step: the local workspace runs `spark` with the spark extra "
+    "(pip install 'prefect-databricks[spark]')."
+)
 
 
 def _notebook(name: str, **extra: Any) -> dict[str, Any]:
     return {"notebook_task": {"notebook_path": f"{FOLDER}/{name}", "source": "WORKSPACE", **extra}}
 
 
-def job_settings() -> dict[str, Any]:
-    """A job that shows the product off: parameters, task values, a for-each, a branch and a file."""
+def job_settings(spark: bool = True) -> dict[str, Any]:
+    """A job that shows the product off: parameters, task values, a for-each, a branch, a file, and
+    (with `spark`) a Spark step: ingest to a table, aggregate with SQL, read back."""
     orders = "{{tasks.ingest.values.order_count}}"
+    spark_step = [
+        {"task_key": "spark_sales", "depends_on": [{"task_key": "ingest"}], **_notebook("spark_sales")}
+    ]
     return {
         "name": JOB_NAME,
         "parameters": [{"name": "region", "default": "emea"}, {"name": "orders", "default": "12"}],
@@ -74,8 +83,14 @@ def job_settings() -> dict[str, Any]:
                 "depends_on": [{"task_key": "enough_orders", "outcome": "false"}],
                 **_notebook("small_batch"),
             },
+            *(spark_step if spark else []),
         ],
     }
+
+
+def spark_available() -> bool:
+    """Whether an embedded local workspace can run `spark` here (the spark extra is installed)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("pyspark", "grpc"))
 
 
 async def _upload(credentials: DatabricksCredentials) -> None:
@@ -92,22 +107,23 @@ async def _upload(credentials: DatabricksCredentials) -> None:
         )
 
 
-async def _ensure_job(credentials: DatabricksCredentials) -> int:
+async def _ensure_job(credentials: DatabricksCredentials, spark: bool) -> int:
     """The demo job's id: its settings reset if it exists, created otherwise."""
     client = credentials.get_jobs_client()
+    settings = job_settings(spark)
     async for job in client.iter_jobs(name=JOB_NAME):
-        await client.call("jobs/reset", params={"job_id": job["job_id"], "new_settings": job_settings()})
+        await client.call("jobs/reset", params={"job_id": job["job_id"], "new_settings": settings})
         return int(job["job_id"])
-    return int((await client.call("jobs/create", params=job_settings()))["job_id"])
+    return int((await client.call("jobs/create", params=settings))["job_id"])
 
 
 @flow(name="prefect-databricks demo", log_prints=True)
 async def demo_flow(
-    credentials: DatabricksCredentials, started: asyncio.Queue[int] | None = None
+    credentials: DatabricksCredentials, started: asyncio.Queue[int] | None = None, spark: bool = True
 ) -> dict[str, Any]:
     """Upload the code, create the job, run it now and wait: returns the finished run."""
     await _upload(credentials)
-    job_id = await _ensure_job(credentials)
+    job_id = await _ensure_job(credentials, spark)
     handler = (lambda response: started.put_nowait(int(response["run_id"]))) if started else None
     _, run = await jobs_run_now_and_wait(
         credentials,
@@ -119,11 +135,11 @@ async def demo_flow(
     return run
 
 
-async def _run(credentials: DatabricksCredentials) -> int:
+async def _run(credentials: DatabricksCredentials, spark: bool = True) -> int:
     started: asyncio.Queue[int] = asyncio.Queue()
     progress = asyncio.create_task(show_progress(credentials, started))
     try:
-        run = await demo_flow(credentials, started)
+        run = await demo_flow(credentials, started, spark)
     except DatabricksRunError as exc:
         await progress  # the run has ended: the view shows its last states, then stops
         print(f"The demo run failed: {exc}")
@@ -153,6 +169,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="dbx-demo-") as data_dir, LocalWorkspace(data_dir) as ws:
         print(f"Started a local workspace at {ws.host} (set DATABRICKS_HOST to use a real one).")
-        code = asyncio.run(_run(ws.credentials()))
+        spark = spark_available()
+        if not spark:
+            print(SPARK_NOTE)
+        code = asyncio.run(_run(ws.credentials(), spark))
         print("The embedded workspace stops now; `prefect-databricks workspace serve` keeps one running.")
         return code

@@ -85,6 +85,8 @@ def output_doc(outcome: TaskOutcome) -> dict[str, Any]:
         doc["notebook_output"] = {"result": outcome.notebook_result, "truncated": outcome.truncated}
     if outcome.sql_output is not None:
         doc["sql_output"] = outcome.sql_output
+    if outcome.dbt_output is not None:
+        doc["dbt_output"] = outcome.dbt_output
     if outcome.error is not None:
         doc["error"] = outcome.error
     if outcome.error_trace is not None:
@@ -111,6 +113,10 @@ def _inputs(
                          **job_params}, names)
         args = resolve(legacy.get("python_params") or wheel.get("parameters", []), names)
         return named, args, {"python_wheel_task": {"named_parameters": named, "parameters": args}}
+    for kind, legacy_name in (("spark_jar_task", "jar_params"), ("spark_submit_task", "spark_submit_params")):
+        if kind in entry:
+            args = resolve(legacy.get(legacy_name) or entry[kind].get("parameters") or [], names)
+            return resolve(job_params, names), args, {kind: {"parameters": args}}
     if "sql_task" in entry:
         params = resolve({**entry["sql_task"].get("parameters", {}), **job_params}, names)
         return params, [], {"sql_task": {"parameters": params}}

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .dbt import dbt_spec
 from .includes import notebook_cells
 from .model import TaskContext, UnsupportedTask
 from .sources import read_source, source_file
+from .spark_submit import jar_libraries, spark_jar, spark_submit
 
 __all__ = ["RUNNABLE_KINDS", "SCHEDULER_KINDS", "Launch", "prepare", "task_kind"]
 
@@ -50,6 +52,8 @@ def prepare(task: dict[str, Any], ctx: TaskContext) -> Launch:
             f"{settings['source']}: only WORKSPACE sources (workspace paths and local files) are read"
         )
     launch = RUNNABLE_KINDS[kind](settings, ctx)
+    if launch.spec["kind"] == "spark_submit":
+        jar_libraries(launch.spec, task, ctx)
     launch.spec.update(task_key=ctx.task_key, parameters=ctx.parameters, task_values=ctx.task_values,
                        spark_conf=dict((task.get("new_cluster") or {}).get("spark_conf") or {}))
     return launch
@@ -107,6 +111,18 @@ def _sql(settings: dict[str, Any], ctx: TaskContext) -> Launch:
     return Launch(spec, sql_output=output)
 
 
+def _spark_submit(settings: dict[str, Any], ctx: TaskContext) -> Launch:
+    return Launch(spark_submit(settings, ctx))
+
+
+def _spark_jar(settings: dict[str, Any], ctx: TaskContext) -> Launch:
+    return Launch(spark_jar(settings, ctx))
+
+
+def _dbt(settings: dict[str, Any], ctx: TaskContext) -> Launch:
+    return Launch(dbt_spec(settings, ctx))
+
+
 def _wheel_argv(ctx: TaskContext) -> list[str]:
     """``ctx.args``, then the named parameters in ``ctx.parameters`` as ``--key=value`` (if not there)."""
     named = [f"--{key}={value}" for key, value in ctx.parameters.items()]
@@ -125,4 +141,7 @@ RUNNABLE_KINDS: dict[str, Callable[[dict[str, Any], TaskContext], Launch]] = {
     "spark_python_task": _python_file,
     "python_wheel_task": _wheel,
     "sql_task": _sql,
+    "spark_submit_task": _spark_submit,
+    "spark_jar_task": _spark_jar,
+    "dbt_task": _dbt,
 }

@@ -54,6 +54,7 @@ class TaskOutcome:
     error_trace: str | None = None
     task_values: dict[str, Any] = field(default_factory=dict)
     sql_output: dict[str, Any] | None = None
+    dbt_output: dict[str, Any] | None = None
     message: str | None = None
     """The task run's state_message when it is not the generic failure (e.g. an install error)."""
 

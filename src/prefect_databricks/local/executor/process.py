@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .dbt import dbt_output
 from .kinds import Launch
 from .model import TaskContext, TaskOutcome
 from .outcome import LOG_FILE, RESULT_FILE, read_outcome
@@ -35,6 +36,7 @@ class LocalTaskProcess:
         self.workdir = ctx.workdir
         self._notebook = launch.notebook
         self._sql_output = launch.sql_output
+        self._dbt = launch.spec.get("kind") == "dbt"
         self._limit = output_limit
         self._killed = False
         self._outcome: TaskOutcome | None = None
@@ -60,6 +62,7 @@ class LocalTaskProcess:
             killed=self._killed,
         )
         self._outcome.sql_output = self._sql_output
+        self._outcome.dbt_output = dbt_output(self.workdir) if self._dbt else None
         return self._outcome
 
     def kill(self) -> None:

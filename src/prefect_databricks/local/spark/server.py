@@ -3,7 +3,7 @@
 Started at most once (the first `spark` use of any task), stopped with the workspace. The driver, its
 block manager and the gRPC endpoint are pinned to 127.0.0.1 (`SPARK_LOCAL_IP`, `spark.driver.*`,
 `spark.connect.grpc.binding.address`). Tables default to parquet: Delta's jars come from Maven, which
-the local workspace does not download from, so `USING DELTA` fails with Spark's own error.
+the local workspace does not download from, so `USING DELTA` fails (the task runner adds why).
 """
 
 from __future__ import annotations

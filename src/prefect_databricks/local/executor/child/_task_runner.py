@@ -45,6 +45,7 @@ def _run_recording(spec: dict[str, Any], record: dict[str, Any]) -> int:
     except SystemExit as stop:
         return _exit_code(stop, record)
     except BaseException as exc:
+        dbruntime.explain_spark_error(exc)
         trace = _trace(exc)
         sys.stderr.write(trace)
         record["error"], record["error_trace"] = _error_line(exc), trace
@@ -71,8 +72,10 @@ def _trace(exc: BaseException) -> str:
 
 
 def _error_line(exc: BaseException) -> str:
+    """The exception's first line, then its notes (such as why Delta or a catalog is missing)."""
     lines = traceback.format_exception_only(type(exc), exc)
-    return next((line for line in lines if not line[:1].isspace()), lines[-1]).strip()
+    first = next((line for line in lines if not line[:1].isspace()), lines[-1]).strip()
+    return " ".join([first, *getattr(exc, "__notes__", ())])
 
 
 def _write_result(path: str, record: dict[str, Any]) -> None:
@@ -187,11 +190,25 @@ def _run_sql(spec: dict[str, Any]) -> None:
     dbruntime.run_sql(spec["query"], spec.get("parameters", {}))
 
 
+def _run_spark_submit(spec: dict[str, Any]) -> None:
+    from _submit import run_spark_submit  # subprocess and shutil only for the tasks that need them
+
+    run_spark_submit(spec)
+
+
+def _run_dbt(spec: dict[str, Any]) -> None:
+    from _dbt import run_dbt
+
+    run_dbt(spec)
+
+
 _KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "sql": _run_sql,
     "notebook": _run_notebook,
     "file": _run_file,
     "entry_point": _run_entry_point,
+    "spark_submit": _run_spark_submit,
+    "dbt": _run_dbt,
 }
 
 if __name__ == "__main__":

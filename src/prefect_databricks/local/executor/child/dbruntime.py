@@ -19,9 +19,20 @@ if TYPE_CHECKING:
 import dbutils as shim
 from dbutils import _api
 
-__all__ = ["INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import", "run_sql", "spark_session"]
+__all__ = [
+    "CATALOG_NOTE", "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import",
+    "explain_spark_error", "run_sql", "spark_remote", "spark_session",
+]
 
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
+DELTA_NOTE = (
+    "Delta Lake is not available in the local workspace: delta-spark's jars come from Maven, which it does "
+    "not download from; tables default to parquet (drop USING DELTA / format(\"delta\"))"
+)
+CATALOG_NOTE = (
+    "The local workspace has one catalog, spark_catalog (the Hive metastore in its data dir): name tables "
+    "<schema>.<table> or spark_catalog.<schema>.<table>; main. and hive_metastore. names are not resolved"
+)
 _state: dict[str, Any] = {"session": None, "conf": {}}
 
 
@@ -96,6 +107,24 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def explain_spark_error(exc: BaseException) -> None:
+    """Add why to Spark's errors for Delta tables and Unity Catalog names, which do not say it."""
+    text = str(exc)
+    note = None
+    if "DATA_SOURCE_NOT_FOUND" in text and "delta" in text.lower():
+        note = DELTA_NOTE
+    elif "CATALOG_NOT_FOUND" in text or "REQUIRES_SINGLE_PART_NAMESPACE" in text:
+        note = CATALOG_NOTE
+    if note:
+        vars(exc)["__notes__"] = [*getattr(exc, "__notes__", ()), note]  # add_note() is 3.11+
+
+
+def spark_remote() -> str:
+    """The workspace's Spark Connect URL (the server starts on first ask); without the extra, the hint."""
+    _require_extra()
+    return _remote()
 
 
 def _remote() -> str:
