@@ -1,0 +1,155 @@
+"""The warm launcher (a fork server) starts tasks exactly as a fresh interpreter does, only sooner.
+
+Real processes throughout: the fork server is a real child interpreter, each task a real fork of it.
+The cold path is chosen by stubbing the fork server's `spawn` to decline, which is what it does when
+it is not up; the task process itself is never faked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prefect_databricks.local.executor import TaskContext, TaskOutcome, TaskProcess, start_task
+from prefect_databricks.local.executor import process as process_module
+from prefect_databricks.local.executor.forkserver import WARM
+
+_PROBE = b"""import json, os, signal, sys
+print(json.dumps({
+    "argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ), "path": sys.path,
+    "main": sys.modules["__main__"].__file__,
+    "sigint": signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+    "sigterm": signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, "session": os.getsid(0) == os.getpid(),
+    "stdin": sys.stdin.read(), "ppid": os.getppid(),
+}))
+"""
+
+
+@pytest.fixture(autouse=True)
+def warm() -> int:
+    """The fork server, up before each test (the first launch in a process otherwise goes cold)."""
+    assert WARM.warm_up(timeout=30), "the fork server did not start"
+    pid = WARM.pid()
+    assert pid is not None
+    return pid
+
+
+def _ctx(workdir: Path, objects: dict[str, bytes], **fields: Any) -> TaskContext:
+    return TaskContext(workdir=workdir, task_key="main", read_object=objects.get, **fields)
+
+
+def _wait(process: TaskProcess, timeout: float = 20.0) -> TaskOutcome:
+    deadline = time.monotonic() + timeout
+    while (outcome := process.poll()) is None:
+        assert time.monotonic() < deadline, "task did not finish in time"
+        time.sleep(0.01)
+    return outcome
+
+
+def _file_task(path: str) -> dict[str, Any]:
+    return {"task_key": "main", "spark_python_task": {"python_file": path}}
+
+
+def _probe(workdir: Path) -> dict[str, Any]:
+    ctx = _ctx(workdir, {"/probe.py": _PROBE}, args=["--day", "1"], env={"GREETING": "hi"})
+    outcome = _wait(start_task(_file_task("/probe.py"), ctx))
+    assert outcome.success, outcome.logs
+    probe: dict[str, Any] = json.loads(outcome.logs.replace(str(workdir), "<workdir>"))
+    return probe
+
+
+def test_a_forked_task_sees_what_a_fresh_interpreter_sees(
+    tmp_path: Path, warm: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argv, cwd, environment, sys.path, signal handlers, own session, no stdin: same warm and cold."""
+    forked = _probe(tmp_path / "warm")
+    monkeypatch.setattr(WARM, "spawn", lambda *args: None)
+    cold = _probe(tmp_path / "cold")
+    assert forked.pop("ppid") == warm and cold.pop("ppid") == os.getpid()
+    assert forked == cold
+    assert forked["cwd"] == "<workdir>" and forked["path"][0] == "<workdir>/sources"
+    assert forked["argv"] == ["<workdir>/sources/probe.py", "--day", "1"]
+    assert forked["env"]["GREETING"] == "hi"
+    assert forked["sigint"] and forked["sigterm"] and forked["session"] and forked["stdin"] == ""
+
+
+def test_no_module_state_carries_from_one_task_to_the_next(tmp_path: Path, warm: int) -> None:
+    """Each task is a new fork of a server that never ran a task: a module a task changed is fresh again."""
+    script = (b"import json, os, sys, dbutils\n"
+              b"print(os.getppid(), hasattr(json, 'leak'), 'leaky' in sys.modules,\n"
+              b"      dbutils.dbutils.widgets.getAll())\n"
+              b"json.leak = 1\nsys.modules['leaky'] = json\n")
+    seen = []
+    for index in range(2):
+        ctx = _ctx(tmp_path / str(index), {"/leak.py": script}, parameters={"n": str(index)})
+        outcome = _wait(start_task(_file_task("/leak.py"), ctx))
+        assert outcome.success, outcome.logs
+        seen.append(outcome.logs.strip())
+    assert seen == [f"{warm} False False {{'n': '0'}}", f"{warm} False False {{'n': '1'}}"]
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (b"import sys\nsys.exit(3)\n", "The task process exited with code 3"),
+    (b"import os\nos._exit(5)\n", "The task process exited with code 5"),
+    (b"import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n", "terminated by signal SIGTERM"),
+])
+def test_exit_codes_are_relayed(tmp_path: Path, body: bytes, error: str) -> None:
+    outcome = _wait(start_task(_file_task("/exit.py"), _ctx(tmp_path, {"/exit.py": body})))
+    assert not outcome.success and error in (outcome.error or "")
+
+
+def test_kill_ends_a_forked_task_and_what_it_started(tmp_path: Path, warm: int) -> None:
+    """The fork is its own group leader: kill() (cancel, timeout) takes its children with it."""
+    script = (b"import os, subprocess, sys, time\n"
+              b"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+              b"open(sys.argv[1], 'w').write(f'{os.getpid()} {child.pid} {os.getppid()}')\ntime.sleep(60)\n")
+    pids = tmp_path / "pids"
+    process = start_task(_file_task("/sleep.py"), _ctx(tmp_path, {"/sleep.py": script}, args=[str(pids)]))
+    deadline = time.monotonic() + 20
+    while not (pids.exists() and pids.read_text()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    task, child, parent = map(int, pids.read_text().split())
+    assert parent == warm
+    process.kill()
+    outcome = _wait(process)
+    assert outcome.error == "The task process was killed"
+    for pid in (task, child):
+        assert _gone(pid, time.monotonic() + 5)
+
+
+def test_a_crashed_fork_server_is_replaced_and_its_task_ends_clearly(tmp_path: Path, warm: int) -> None:
+    """kill -9 of the fork server mid-task: that task ends failed saying why, the next ones start again."""
+    script = b"import time\ntime.sleep(0.5)\n"
+    running = start_task(_file_task("/nap.py"), _ctx(tmp_path / "a", {"/nap.py": script}))
+    os.kill(warm, signal.SIGKILL)
+    outcome = _wait(running)
+    assert not outcome.success and "fork server" in (outcome.error or "")
+    after = _wait(start_task(_file_task("/nap.py"), _ctx(tmp_path / "b", {"/nap.py": script})))
+    assert after.success, after.logs
+    assert WARM.warm_up(timeout=30) and WARM.pid() not in (None, warm)
+    assert _probe(tmp_path / "c")["ppid"] == WARM.pid()
+
+
+def _gone(pid: int, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_cold_path_is_kept_behind_one_function() -> None:
+    """Other interpreters (per-task environments) go through `start_child` and are spawned cold."""
+    assert WARM.spawn(["/usr/bin/python3-other", "x"], Path("/"), {}, 1) is None
+    assert callable(process_module.start_child)
