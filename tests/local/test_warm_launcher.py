@@ -94,6 +94,21 @@ def test_no_module_state_carries_from_one_task_to_the_next(tmp_path: Path, warm:
     assert seen == [f"{warm} False False {{'n': '0'}}", f"{warm} False False {{'n': '1'}}"]
 
 
+def test_a_forked_task_ends_as_a_script_does(tmp_path: Path, warm: int) -> None:
+    """Its non-daemon threads finish, atexit handlers run, a file left open in a global is flushed."""
+    script = (b"import atexit, os, sys, threading, time\n"
+              b"print('parent', os.getppid())\n"
+              b"left_open = open(sys.argv[1], 'w')\nleft_open.write('buffered')\n"
+              b"atexit.register(print, 'atexit ran')\n"
+              b"threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n")
+    target = tmp_path / "left-open.txt"
+    ctx = _ctx(tmp_path, {"/end.py": script}, args=[str(target)])
+    outcome = _wait(start_task(_file_task("/end.py"), ctx))
+    assert outcome.success, outcome.logs
+    assert outcome.logs.splitlines() == [f"parent {warm}", "thread done", "atexit ran"]
+    assert target.read_text() == "buffered"
+
+
 @pytest.mark.parametrize(("body", "error"), [
     (b"import sys\nsys.exit(3)\n", "The task process exited with code 3"),
     (b"import os\nos._exit(5)\n", "The task process exited with code 5"),
