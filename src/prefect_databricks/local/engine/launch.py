@@ -49,9 +49,7 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         secrets=(ws.config.token, *ws.config.service_principals.values()),
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
-    process = start_task(resolve(task, names), context)
-    task_local(entry)["pgid"] = getattr(process, "pid", None)
-    return process
+    return start_task(resolve(task, names), context)
 
 
 def _has_references(run: dict[str, Any], entry: dict[str, Any]) -> bool:

@@ -35,22 +35,39 @@ _CUSTOMIZE = ("sitecustomize.py", "sitecustomize", "usercustomize.py", "usercust
 
 
 class WarmChild:
-    """A task process forked by the fork server: its exit status arrives over the socket."""
+    """A task process forked by the fork server: its pid and exit status arrive over the socket.
 
-    def __init__(self, server: ForkServer, pid: int) -> None:
+    The pid is asked for only when needed, so launching several tasks does not wait for each fork.
+    """
+
+    def __init__(self, server: ForkServer, request_id: int) -> None:
         self.server = server
-        self.pid = pid
+        self.request_id = request_id
         self.returncode: int | None = None
+        self._pid: int | None = None
+        self._unknown = False
+
+    @property
+    def pid(self) -> int | None:
+        """The task's pid (its group id); None if the fork server died before saying it."""
+        if self._pid is None and not self._unknown:
+            self._pid = self.server.pid_of(self.request_id)
+            self._unknown = self._pid is None
+        return self._pid
 
     def exited(self) -> bool:
         """Whether the task has exited (its pid stays reserved until `release`)."""
+        pid = self.pid
+        if pid is None:
+            return True
         if self.returncode is None:
-            self.returncode = self.server.exit_status(self.pid)
-        return self.returncode is not None or self.server.lost(self.pid)
+            self.returncode = self.server.exit_status(pid)
+        return self.returncode is not None or self.server.lost(pid)
 
     def release(self) -> None:
         """Let the fork server reap the exited task, freeing its pid."""
-        self.server.reap(self.pid)
+        if self._pid is not None:
+            self.server.reap(self._pid)
 
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for the exit, then release the pid."""
@@ -88,11 +105,19 @@ class ForkServer:
                        "env": dict(env)}
             try:
                 socket.send_fds(self._sock, [json.dumps(request).encode()], [log_fd])
-                pid = self._reply(request["id"])
             except OSError:
                 self._lose()
                 return None
-        return WarmChild(self, pid) if pid else None
+        return WarmChild(self, request["id"])
+
+    def pid_of(self, request_id: int) -> int | None:
+        """The pid the fork server gave the task of `request_id`; None if it died first (or hung)."""
+        with self._lock:
+            try:
+                return self._reply(request_id)
+            except (OSError, TimeoutError):
+                self._lose()
+                return None
 
     def warm_up(self, timeout: float = 0.0) -> bool:
         """Start the server if it is not running; wait up to `timeout` seconds for it to be ready."""
@@ -192,6 +217,8 @@ class ForkServer:
     def _reply(self, request_id: int) -> int:
         deadline = time.monotonic() + _REPLY_TIMEOUT
         while request_id not in self._replies:
+            if self._sock is None:
+                raise ConnectionError("the fork server stopped")
             if time.monotonic() > deadline:
                 raise TimeoutError("the fork server did not answer")
             self.wait_readable(0.05)

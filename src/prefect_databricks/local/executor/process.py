@@ -36,8 +36,8 @@ class Child(Protocol):
     """A started task process: its pid (also its group id), exit check without reaping, reaping."""
 
     @property
-    def pid(self) -> int:
-        """The process id, also its process group id."""
+    def pid(self) -> int | None:
+        """The process id, also its process group id (None: never known, the launcher died first)."""
 
     @property
     def returncode(self) -> int | None:
@@ -66,8 +66,8 @@ class LocalTaskProcess:
         self._process = _spawn(launch, ctx)
 
     @property
-    def pid(self) -> int:
-        """The child's pid, which is also its process group id."""
+    def pid(self) -> int | None:
+        """The child's pid, which is also its process group id (None if it was never known)."""
         return self._process.pid
 
     def poll(self) -> TaskOutcome | None:
@@ -182,7 +182,9 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _kill_group(pgid: int) -> None:
+def _kill_group(pgid: int | None) -> None:
     """SIGKILL every process of the group: the task and whatever it started and left behind."""
+    if not pgid or pgid < 0:  # never 0: killpg(0) would be this server's own group
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
