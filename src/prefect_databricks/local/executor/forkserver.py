@@ -101,14 +101,14 @@ class ForkServer:
             if not self._up():
                 return None
             assert self._sock is not None
-            request = {"op": "spawn", "id": next(self._ids), "argv": list(argv), "cwd": str(cwd),
-                       "env": dict(env)}
+            request_id = next(self._ids)
+            request = {"op": "spawn", "id": request_id, "argv": list(argv), "cwd": str(cwd), "env": dict(env)}
             try:
                 socket.send_fds(self._sock, [json.dumps(request).encode()], [log_fd])
             except OSError:
                 self._lose()
                 return None
-        return WarmChild(self, request["id"])
+        return WarmChild(self, request_id)
 
     def pid_of(self, request_id: int) -> int | None:
         """The pid the fork server gave the task of `request_id`; None if it died first (or hung)."""

@@ -133,7 +133,7 @@ def _run_task(request: dict[str, Any]) -> int:
     extra = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
     sys.path[:] = [os.path.dirname(sys.argv[0]), *extra, *_BASE_PATH]
     importlib.invalidate_caches()
-    return _task_runner.main()
+    return int(_task_runner.main())
 
 
 def _exit(code: int) -> None:
