@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import importlib.util
+import json
 import os
 import statistics
 import sys
@@ -108,13 +109,15 @@ def _tree_cpu_s(pid: int) -> float:
 
 
 _SPARK_NOTEBOOK = (
-    "import time\nstarted = time.perf_counter()\nspark.range(1).count()\n"
-    "dbutils.notebook.exit(str(time.perf_counter() - started))\n"
+    "import json, time\nstarted = time.perf_counter()\nimport pyspark.sql.connect.session\n"
+    "imported = time.perf_counter()\nspark.range(1).count()\n"
+    "dbutils.notebook.exit(json.dumps([imported - started, time.perf_counter() - imported]))\n"
 )
 
 
-def _spark_session_s(client: httpx.Client) -> tuple[list[float], float]:
-    """Seconds to a first `spark` result in two notebook runs in a row, and the server's own start time."""
+def _spark_session_s(client: httpx.Client) -> tuple[list[tuple[float, float]], float]:
+    """Seconds to a first `spark` result in two notebook runs in a row, each split into the client's
+    import and the session with its first result, and the server's own start time."""
     content = base64.b64encode(_SPARK_NOTEBOOK.encode()).decode()
     client.post("/api/2.0/workspace/import", json={
         "path": "/Shared/spark_bench", "content": content, "format": "SOURCE", "language": "PYTHON",
@@ -124,7 +127,8 @@ def _spark_session_s(client: httpx.Client) -> tuple[list[float], float]:
         task = {"task_key": "spark", "notebook_task": {"notebook_path": "/Shared/spark_bench"}}
         run = _wait_ended(client, _submit(client, [task]), every=0.1)
         output = client.get("/api/2.2/jobs/runs/get-output", params={"run_id": run["tasks"][0]["run_id"]})
-        waits.append(float(output.json()["notebook_output"]["result"]))
+        imported, session = json.loads(output.json()["notebook_output"]["result"])
+        waits.append((float(imported), float(session)))
     server = client.post("/local-api/spark", json={}).json()
     return waits, float(server["startup_seconds"])
 
@@ -166,8 +170,11 @@ def main() -> None:
         print("spark session: not measured (the spark extra is not installed, or --no-spark)")
         return
     (first, second), server = spark
-    print(f"spark session, first task of the workspace: {first:5.2f} s (server start {server:.2f} s); "
-          f"second task: {second:5.2f} s   (goal < 2 s: {'met' if second < 2 else 'NOT met'})")
+    met = "met" if sum(second) < 2 else "NOT met"
+    print(f"spark session, first task of the workspace: {sum(first):5.2f} s (client import {first[0]:.2f} s,"
+          f" server start {server:.2f} s)")
+    print(f"spark session, second task: {sum(second):5.2f} s (client import {second[0]:.2f} s, session and"
+          f" first result {second[1]:.2f} s)   (goal < 2 s: {met})")
 
 
 if __name__ == "__main__":
