@@ -8,6 +8,7 @@ it is not up; the task process itself is never faked.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import time
@@ -150,6 +151,29 @@ def test_a_crashed_fork_server_is_replaced_and_its_task_ends_clearly(tmp_path: P
     assert after.success, after.logs
     assert WARM.warm_up(timeout=30) and WARM.pid() not in (None, warm)
     assert _probe(tmp_path / "c")["ppid"] == WARM.pid()
+
+
+def _task_in_a_forked_copy(workdir: str, results: Any) -> None:
+    """In the forked copy: the first task goes cold (its own server is starting), the next one warm."""
+    objects = {"/ppid.py": b"import os\nprint(os.getppid())\n"}
+    first = _wait(start_task(_file_task("/ppid.py"), _ctx(Path(workdir) / "1", objects)))
+    WARM.warm_up(timeout=30)
+    second = _wait(start_task(_file_task("/ppid.py"), _ctx(Path(workdir) / "2", objects)))
+    results.put((first.success, second.success, int(second.logs), WARM.pid(), os.getpid()))
+
+
+def test_a_forked_copy_of_the_workspace_process_starts_its_own_fork_server(tmp_path: Path, warm: int) -> None:
+    """A process forked from the workspace's (multiprocessing, say) never talks to, or kills, the parent's."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_task_in_a_forked_copy, args=(str(tmp_path), results))
+    child.start()
+    first_ok, second_ok, second_parent, its_server, its_pid = results.get(timeout=60)
+    child.join(timeout=30)
+    assert first_ok and second_ok
+    assert second_parent == its_server and its_server not in (None, warm)
+    assert WARM.pid() == warm and _probe(tmp_path / "after")["ppid"] == warm
+    assert its_pid != os.getpid()
 
 
 def _gone(pid: int, deadline: float) -> bool:

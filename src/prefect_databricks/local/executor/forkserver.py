@@ -92,6 +92,7 @@ class ForkServer:
         self._exits: dict[int, int] = {}
         self._live: set[int] = set()
         self._orphans: set[int] = set()
+        self._owner = os.getpid()
 
     def spawn(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_fd: int) -> WarmChild | None:
         """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold."""
@@ -190,6 +191,8 @@ class ForkServer:
 
     def _up(self) -> bool:
         """Whether the server is ready; starts it (for later tasks) when it is not running."""
+        if self._owner != os.getpid():
+            self._leave_to_parent()
         if self._process is not None and self._process.poll() is not None:
             self._lose()
         if self._process is None:
@@ -247,6 +250,15 @@ class ForkServer:
             self._live.add(int(message["pid"]))
         elif message["op"] == "exited":
             self._exits[int(message["pid"])] = int(message["returncode"])
+
+    def _leave_to_parent(self) -> None:
+        """In a forked copy of the workspace process: the server is the parent's; start another one here."""
+        if self._sock is not None:
+            self._sock.close()
+        self._sock, self._process, self._ready, self._owner = None, None, False, os.getpid()
+        self._replies.clear()
+        self._exits.clear()
+        self._live.clear()
 
     def _lose(self) -> None:
         """Forget a dead (or closing) server: its tasks' exits can no longer be reported."""
