@@ -174,11 +174,6 @@ class ForkServer:
         with self._lock:
             return self._process.pid if self._process is not None and self._process.poll() is None else None
 
-    def close(self) -> None:
-        """Stop the fork server (its running tasks go on, as after a cold spawn's parent exits)."""
-        with self._lock:
-            self._lose()
-
     def _compatible(self, env: Mapping[str, str]) -> bool:
         """Whether `env` sets the interpreter's start-up variables as the fork server started with them."""
         paths = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
@@ -202,12 +197,12 @@ class ForkServer:
             self._drain()
         return self._ready
 
-    def _start(self, env: Mapping[str, str] | None = None) -> None:
+    def _start(self) -> None:
         try:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         except (AttributeError, OSError):  # no SEQPACKET pairs here (e.g. macOS): cold spawns only
             return
-        self._env = _server_env(os.environ if env is None else env)
+        self._env = _server_env(os.environ)
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, str(_SERVER), str(theirs.fileno())],
