@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,37 @@ def test_kill_ends_a_forked_task_and_what_it_started(tmp_path: Path, warm: int) 
         assert _gone(pid, time.monotonic() + 5)
 
 
+def test_a_killed_task_nobody_waits_for_is_still_reaped(tmp_path: Path, warm: int) -> None:
+    """kill() waits 1 s for the exit; a task that ends later is reaped when it does, not left a zombie."""
+    script, spec = tmp_path / "nap.py", tmp_path / "task.json"
+    script.write_text("import time\ntime.sleep(30)\n")
+    spec.write_text(json.dumps({"kind": "file", "path": str(script), "task_key": "nap",
+                                "result_path": str(tmp_path / "result.json")}))
+    runner = [sys.executable, str(process_module.CHILD_DIR / "_task_runner.py"), str(spec)]
+    with (tmp_path / "log").open("wb") as log:
+        warm_child = WARM.spawn(runner, tmp_path, _forkable_env(), log.fileno())
+    assert warm_child is not None and warm_child.pid is not None
+    warm_child.wait(0)  # gives up at once: the task still runs
+    os.killpg(warm_child.pid, signal.SIGKILL)
+    assert _gone_entirely(warm_child.pid, time.monotonic() + 10)
+
+
+def _forkable_env() -> dict[str, str]:
+    """The environment a task gets, as far as the fork server compares it."""
+    return {**os.environ, "PYTHONPATH": str(process_module.CHILD_DIR), "PYTHONUNBUFFERED": "1",
+            "PYTHONIOENCODING": os.environ.get("PYTHONIOENCODING", "utf-8")}
+
+
+def _gone_entirely(pid: int, deadline: float) -> bool:
+    """Whether the pid has no /proc entry any more (reaped, not a zombie)."""
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            return False
+        WARM.exit_status(pid)
+        time.sleep(0.02)
+    return True
+
+
 def test_a_crashed_fork_server_is_replaced_and_its_task_ends_clearly(tmp_path: Path, warm: int) -> None:
     """kill -9 of the fork server mid-task: that task ends failed saying why, the next ones start again."""
     script = b"import time\ntime.sleep(0.5)\n"
@@ -190,5 +222,6 @@ def _gone(pid: int, deadline: float) -> bool:
 
 def test_the_cold_path_is_kept_behind_one_function() -> None:
     """Other interpreters (per-task environments) go through `start_child` and are spawned cold."""
-    assert WARM.spawn(["/usr/bin/python3-other", "x"], Path("/"), {}, 1) is None
+    assert WARM.spawn(["/usr/bin/python3-other", "x", "y"], Path("/"), {}, 1) is None
+    assert WARM.spawn([sys.executable, "-c", "pass"], Path("/"), {}, 1) is None
     assert callable(process_module.start_child)

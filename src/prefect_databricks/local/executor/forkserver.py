@@ -27,6 +27,7 @@ from typing import Any
 __all__ = ["WARM", "ForkServer", "WarmChild"]
 
 _SERVER = Path(__file__).with_name("child") / "_forkserver.py"
+_RUNNER = _SERVER.with_name("_task_runner.py")
 _REPLY_TIMEOUT = 5.0
 _MAX_MESSAGE = 1 << 20
 _STARTUP_PREFIXES = ("PYTHON", "LC_")
@@ -76,6 +77,8 @@ class WarmChild:
             self.server.wait_readable(min(0.05, max(0.0, deadline - time.monotonic())))
         if self.returncode is not None:
             self.release()
+        elif self._pid is not None:
+            self.server.reap_on_exit(self._pid)
 
 
 class ForkServer:
@@ -92,11 +95,12 @@ class ForkServer:
         self._exits: dict[int, int] = {}
         self._live: set[int] = set()
         self._orphans: set[int] = set()
+        self._unwatched: set[int] = set()
         self._owner = os.getpid()
 
     def spawn(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_fd: int) -> WarmChild | None:
         """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold."""
-        if argv[0] != sys.executable or not self._compatible(env):
+        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != 3 or not self._compatible(env):
             return None
         with self._lock:
             if not self._up():
@@ -159,6 +163,15 @@ class ForkServer:
             if self._sock is not None:
                 with contextlib.suppress(OSError):
                     self._sock.send(json.dumps({"op": "reap", "pid": pid}).encode())
+
+    def reap_on_exit(self, pid: int) -> None:
+        """Reap `pid` as soon as its exit is reported (a killed task nobody waits for any more)."""
+        with self._lock:
+            self._drain()
+            if pid in self._exits:
+                self.reap(pid)
+            else:
+                self._unwatched.add(pid)
 
     def wait_readable(self, timeout: float) -> None:
         """Sleep until the fork server has something to say, or `timeout` seconds."""
@@ -244,7 +257,11 @@ class ForkServer:
             self._replies[int(message["id"])] = int(message["pid"])
             self._live.add(int(message["pid"]))
         elif message["op"] == "exited":
-            self._exits[int(message["pid"])] = int(message["returncode"])
+            pid = int(message["pid"])
+            self._exits[pid] = int(message["returncode"])
+            if pid in self._unwatched:
+                self._unwatched.discard(pid)
+                self.reap(pid)
 
     def _leave_to_parent(self) -> None:
         """In a forked copy of the workspace process: the server is the parent's; start another one here."""
@@ -254,6 +271,7 @@ class ForkServer:
         self._replies.clear()
         self._exits.clear()
         self._live.clear()
+        self._unwatched.clear()
 
     def _lose(self) -> None:
         """Forget a dead (or closing) server: its tasks' exits can no longer be reported."""
@@ -267,6 +285,7 @@ class ForkServer:
         self._sock, self._process, self._ready = None, None, False
         self._replies.clear()
         self._live.clear()
+        self._unwatched.clear()
 
 
 def _server_env(environ: Mapping[str, str]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 Started by the workspace (``python _forkserver.py FD``) with one end of a Unix socket pair as FD. Each
 request carries a task's argv, environment and working directory, and its log file as a passed fd. The
 fork runs in its own session, with the request's environment, argv, sys.path, cwd and default signal
-handlers, and never serves a second task: no module state carries from one task to the next. Exits are
+handlers, and never serves a second task: no module state carries from one task to the next. A pid is
+sent back once the fork leads its own session (so its group can be killed from then on), exits are
 reported, and a pid is reaped only when the workspace says so (after it has killed the task's stragglers,
 so the group id stays reserved until then). A task exits as a script does, but without tearing every
 module down (see ``_exit``). Standard library only; it ends when the workspace goes away.
@@ -65,22 +66,28 @@ class _Server:
 
     def _spawn(self, message: dict[str, Any], fds: list[int]) -> bool:
         """Fork the task; True in the child (which returns to run it), False in this server."""
+        ready, leader = os.pipe()
         pid = os.fork()
         if pid == 0:
-            self._become_task(fds[0])
+            os.close(ready)
+            self._become_task(fds[0], leader)
             return True
+        os.close(leader)
+        os.read(ready, 1)  # EOF once the child leads its own session: its group can be killed from now on
+        os.close(ready)
         os.close(fds[0])
         self.children[pid] = self._pidfd(pid)
         self._send({"op": "spawned", "id": message["id"], "pid": pid})
         return False
 
-    def _become_task(self, log_fd: int) -> None:
+    def _become_task(self, log_fd: int, leader: int) -> None:
+        os.setsid()
+        os.close(leader)
         self.selector.close()
         for fd in self.children.values():
             if fd is not None:
                 os.close(fd)
         self.sock.close()
-        os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(log_fd, 1)
