@@ -37,7 +37,6 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
     parameters, args, resolved = _inputs(run, entry, names)
     entry["resolved_values"] = resolved
     workdir = ws.run_workdir(run["run_id"]) / str(entry["run_id"])
-    workdir.mkdir(parents=True, exist_ok=True)
     context = TaskContext(
         workdir=workdir,
         task_key=entry["task_key"],
