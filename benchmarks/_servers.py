@@ -12,10 +12,10 @@ from pathlib import Path
 __all__ = ["hello_world", "local_workspace"]
 
 _WORKSPACE = """
-import json, sys, threading
+import json, os, sys, threading
 from prefect_databricks.local import LocalWorkspace
 ws = LocalWorkspace(sys.argv[1]).start()
-print(json.dumps({"host": ws.host, "token": ws.token}), flush=True)
+print(json.dumps({"host": ws.host, "token": ws.token, "pid": os.getpid()}), flush=True)
 threading.Event().wait()
 """
 
@@ -49,7 +49,7 @@ def _serve(script: str, *args: str) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def local_workspace(data_dir: Path) -> Iterator[dict[str, str]]:
-    """A local workspace on `data_dir` in a child process: yields its host and token."""
+    """A local workspace on `data_dir` in a child process: yields its host, token and pid."""
     with _serve(_WORKSPACE, str(data_dir)) as info:
         yield info
 

@@ -7,6 +7,7 @@ down, dynamic value references); the resolved values are kept on the task entry 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -32,11 +33,10 @@ def resolved_names(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) ->
 
 def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskProcess:
     """Start `entry` as a local process; raises the executor's UnsupportedTask for kinds it cannot run."""
-    names = resolved_names(ws, run, entry)
+    names = resolved_names(ws, run, entry) if _has_references(run, entry) else {}
     parameters, args, resolved = _inputs(run, entry, names)
     entry["resolved_values"] = resolved
     workdir = ws.run_workdir(run["run_id"]) / str(entry["run_id"])
-    workdir.mkdir(parents=True, exist_ok=True)
     context = TaskContext(
         workdir=workdir,
         task_key=entry["task_key"],
@@ -51,9 +51,15 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         environments_dir=Path(ws.config.data_dir) / "environments",
     )
     task = {k: v for k, v in entry.items() if not k.startswith("_")}
-    process = start_task(resolve(task, names), context)
-    task_local(entry)["pgid"] = getattr(process, "pid", None)
-    return process
+    return start_task(resolve(task, names), context)
+
+
+def _has_references(run: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """Whether anything resolved for `entry` holds a `{{reference}}` (else resolving changes nothing and
+    the names, costly to build for a run of many tasks, are not needed)."""
+    inputs = [{k: v for k, v in entry.items() if not k.startswith("_")}, run.get("job_parameters"),
+              run.get("overriding_parameters")]
+    return "{{" in json.dumps(inputs)
 
 
 def _named(entries: list[dict[str, Any]], field: str, entry: dict[str, Any]) -> dict[str, Any] | None:

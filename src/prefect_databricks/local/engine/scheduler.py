@@ -20,6 +20,7 @@ import os
 from typing import Any
 
 from ..runs.admission import try_admit
+from ..runs.bookkeeping import task_local
 from ..runs.documents import set_state, task_runs
 from ..runs.lifecycle import LifeCycle
 from ..state import Workspace
@@ -114,10 +115,19 @@ class Scheduler:
         for run_id in list(self.procs.running):
             self.procs.kill(run_id)
 
+    def _record_groups(self, run: dict[str, Any]) -> None:
+        """Keep each new task process's group id with its task run, for `reconcile` after a crash; read at
+        the save, not at the launch, so launching several tasks never waits for each one's pid."""
+        for entry in task_runs(run):
+            process = self.procs.running.get(entry["run_id"])
+            if process is not None and "pgid" not in task_local(entry):
+                task_local(entry)["pgid"] = getattr(process, "pid", None)
+
     def _active_runs(self) -> list[dict[str, Any]]:
         return self.ws.store.active_runs()
 
     def _save(self, run: dict[str, Any]) -> None:
+        self._record_groups(run)
         active = not LifeCycle(run["state"]["life_cycle_state"]).is_terminal
         self.ws.store.put_run(run, active=active)
 

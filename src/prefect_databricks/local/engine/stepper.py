@@ -38,6 +38,8 @@ class Placement(Protocol):
 
 def step_task_run(ctx: Context, entry: dict[str, Any], placement: Placement) -> bool:
     """Move one task run a step on (a cancel requested on it first); True if it changed."""
+    if _waits_for_a_slot(ctx, entry, placement):
+        return False
     life = LifeCycle(entry["state"]["life_cycle_state"])
     if life.is_terminal:
         return False
@@ -51,6 +53,14 @@ def step_task_run(ctx: Context, entry: dict[str, Any], placement: Placement) -> 
     if life == LifeCycle.RUNNING:
         return _step_running(ctx, entry, placement)
     return False
+
+
+def _waits_for_a_slot(ctx: Context, entry: dict[str, Any], placement: Placement) -> bool:
+    """A pending task run that needs a process while none is free: nothing to do, checked cheaply first
+    (a run of many tasks has most of them here, and each tick steps them all)."""
+    return (not ctx.procs.free and entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value
+            and not entry.get("disabled") and not task_local(entry).get("cancel")
+            and placement.driver(entry).needs_process)
 
 
 def stop_task_run(

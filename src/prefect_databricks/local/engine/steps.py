@@ -22,6 +22,8 @@ from .stepper import end_task_run, step_task_run, stop_task_run
 __all__ = ["finish_run", "step_run"]
 
 _FOR_EACH = ForEachDriver()
+_ENDED = frozenset(life.value for life in LifeCycle if life.is_terminal)
+"""Task runs no step moves any more: each pass leaves them out (a big run is mostly these by its end)."""
 _SKIP_MESSAGES = {
     Result.DISABLED: "The task's run_if condition cannot be met because an upstream task is disabled.",
     Result.UPSTREAM_FAILED: "Upstream task(s) failed.",
@@ -59,7 +61,7 @@ def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> 
     while progressed:
         progressed = False
         step.latest = latest_entries(run)
-        for entry in list(step.latest.values()):
+        for entry in [e for e in step.latest.values() if e["state"]["life_cycle_state"] not in _ENDED]:
             progressed |= _step_entry(step, entry)
         step.changed |= progressed
     if all(LifeCycle(e["state"]["life_cycle_state"]).is_terminal for e in latest_entries(run).values()):

@@ -1,8 +1,10 @@
-"""One task run as one local process group: spawned non-blocking, polled, killed as a whole.
+"""One task run as one local process group: started non-blocking, polled, killed as a whole.
 
 The child is the task environment's interpreter (else ``sys.executable``) running the child runner in
 its own session (so its process group holds everything it starts), with stdout and stderr going to
 one log file in the workdir: files, not pipes, so a chatty task can never block on a full pipe.
+``start_child`` forks it from the warm launcher (forkserver.py) when it can, else spawns a fresh
+interpreter; either way it behaves the same.
 """
 
 from __future__ import annotations
@@ -15,18 +17,42 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from .dbt import dbt_output
+from .forkserver import WARM
 from .kinds import Launch
 from .model import TaskContext, TaskOutcome
 from .outcome import LOG_FILE, RESULT_FILE, read_outcome
 
-__all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess", "scrubbed"]
+__all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess", "scrubbed", "start_child"]
 
 CHILD_DIR = Path(__file__).with_name("child")
 _RUNNER = CHILD_DIR / "_task_runner.py"
 _SPEC_FILE = "task.json"
 _SCRUBBED_PREFIXES = ("DATABRICKS_", "PREFECT_DATABRICKS_")
+_LOST = "The task's launcher (the workspace's fork server) stopped: the task's exit status is unknown"
+
+
+class Child(Protocol):
+    """A started task process: its pid (also its group id), exit check without reaping, reaping."""
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, also its process group id (None: never known, the launcher died first)."""
+
+    @property
+    def returncode(self) -> int | None:
+        """Its return code once known (negative: the signal that ended it)."""
+
+    def exited(self) -> bool:
+        """Whether it has exited; its pid stays reserved (not reaped) until ``release``/``wait``."""
+
+    def release(self) -> None:
+        """Reap the exited process."""
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the exit, and reap it."""
 
 
 class LocalTaskProcess:
@@ -43,17 +69,17 @@ class LocalTaskProcess:
         self._process = _spawn(launch, ctx)
 
     @property
-    def pid(self) -> int:
-        """The child's pid, which is also its process group id."""
+    def pid(self) -> int | None:
+        """The child's pid, which is also its process group id (None if it was never known)."""
         return self._process.pid
 
     def poll(self) -> TaskOutcome | None:
         """The outcome once the process has exited (its stragglers are then killed), else ``None``."""
-        if self._outcome is not None or not (self._killed or _exited(self._process.pid)):
+        if self._outcome is not None or not (self._killed or self._process.exited()):
             return self._outcome
         if not self._killed:
             _kill_group(self._process.pid)
-            self._process.wait()
+            self._process.release()
         self._outcome = read_outcome(
             self.workdir,
             self._process.returncode,
@@ -63,6 +89,8 @@ class LocalTaskProcess:
         )
         self._outcome.sql_output = self._sql_output
         self._outcome.dbt_output = dbt_output(self.workdir) if self._dbt else None
+        if self._process.returncode is None and not self._killed:
+            self._outcome.success, self._outcome.error = False, _LOST
         return self._outcome
 
     def kill(self) -> None:
@@ -71,8 +99,7 @@ class LocalTaskProcess:
             return
         self._killed = True
         _kill_group(self._process.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=1)
+        self._process.wait(timeout=1)
 
 
 class FinishedTask:
@@ -88,22 +115,45 @@ class FinishedTask:
         """Nothing runs, and the outcome is already a failure."""
 
 
-def _spawn(launch: Launch, ctx: TaskContext) -> subprocess.Popen[bytes]:
+def _spawn(launch: Launch, ctx: TaskContext) -> Child:
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     spec_path = ctx.workdir / _SPEC_FILE
     (ctx.workdir / RESULT_FILE).unlink(missing_ok=True)
     spec = {**launch.spec, "result_path": str(ctx.workdir / RESULT_FILE)}
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     with (ctx.workdir / LOG_FILE).open("wb") as log:
-        return subprocess.Popen(
-            [launch.python or sys.executable, str(_RUNNER), str(spec_path)],
-            cwd=ctx.workdir,
-            env=_environment(launch, ctx),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        return start_child([launch.python or sys.executable, str(_RUNNER), str(spec_path)], ctx.workdir,
+                           _environment(launch, ctx), log.fileno())
+
+
+def start_child(argv: list[str], cwd: Path, env: dict[str, str], log_fd: int) -> Child:
+    """The one launch path: forked warm when the fork server can start `argv` exactly so, else cold."""
+    return WARM.spawn(argv, cwd, env, log_fd) or _ColdChild(subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_fd, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    ))
+
+
+class _ColdChild:
+    """A freshly spawned interpreter, this process's own child."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self.pid = process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode
+
+    def exited(self) -> bool:
+        return _exited(self.pid)
+
+    def release(self) -> None:
+        self._process.wait()
+
+    def wait(self, timeout: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=timeout)
 
 
 def _environment(launch: Launch, ctx: TaskContext) -> dict[str, str]:
@@ -136,7 +186,9 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _kill_group(pgid: int) -> None:
+def _kill_group(pgid: int | None) -> None:
     """SIGKILL every process of the group: the task and whatever it started and left behind."""
+    if not pgid or pgid < 0:  # never 0: killpg(0) would be this server's own group
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)

@@ -1,0 +1,301 @@
+"""The workspace's side of the warm launcher (`child/_forkserver.py`): one per process, over a socket pair.
+
+`WARM.spawn` hands a task to the fork server, which forks it from an interpreter that has already
+imported the task runner (a few ms instead of a fresh interpreter's ~30 ms of CPU). It answers None
+whenever the warm path cannot start this task exactly as a cold spawn would (server not up yet or
+gone, a different interpreter, interpreter start-up variables that differ), and the caller then spawns
+cold (also when a PYTHONPATH entry holds a `sitecustomize`, which only start-up runs); a server that
+died is started again for later tasks. No socket file: the pair is inherited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["WARM", "ForkServer", "WarmChild"]
+
+_SERVER = Path(__file__).with_name("child") / "_forkserver.py"
+_RUNNER = _SERVER.with_name("_task_runner.py")
+_REPLY_TIMEOUT = 5.0
+_MAX_MESSAGE = 1 << 20
+_STARTUP_PREFIXES = ("PYTHON", "LC_")
+_STARTUP_NAMES = frozenset({"LANG", "HOME"})
+_CUSTOMIZE = ("sitecustomize.py", "sitecustomize", "usercustomize.py", "usercustomize")
+
+
+class WarmChild:
+    """A task process forked by the fork server: its pid and exit status arrive over the socket.
+
+    The pid is asked for only when needed, so launching several tasks does not wait for each fork.
+    """
+
+    def __init__(self, server: ForkServer, request_id: int) -> None:
+        self.server = server
+        self.request_id = request_id
+        self.returncode: int | None = None
+        self._pid: int | None = None
+        self._unknown = False
+
+    @property
+    def pid(self) -> int | None:
+        """The task's pid (its group id); None if the fork server died before saying it."""
+        if self._pid is None and not self._unknown:
+            self._pid = self.server.pid_of(self.request_id)
+            self._unknown = self._pid is None
+        return self._pid
+
+    def exited(self) -> bool:
+        """Whether the task has exited (its pid stays reserved until `release`)."""
+        pid = self.pid
+        if pid is None:
+            return True
+        if self.returncode is None:
+            self.returncode = self.server.exit_status(pid)
+        return self.returncode is not None or self.server.lost(pid)
+
+    def release(self) -> None:
+        """Let the fork server reap the exited task, freeing its pid."""
+        if self._pid is not None:
+            self.server.reap(self._pid)
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the exit, then release the pid."""
+        deadline = time.monotonic() + timeout
+        while not self.exited() and time.monotonic() < deadline:
+            self.server.wait_readable(min(0.05, max(0.0, deadline - time.monotonic())))
+        if self.returncode is not None:
+            self.release()
+        elif self._pid is not None:
+            self.server.reap_on_exit(self._pid)
+
+
+class ForkServer:
+    """The fork server process and its socket; every method is thread-safe (workspaces share it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._sock: socket.socket | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._ready = False
+        self._env: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._replies: dict[int, int] = {}
+        self._exits: dict[int, int] = {}
+        self._live: set[int] = set()
+        self._orphans: set[int] = set()
+        self._unwatched: set[int] = set()
+        self._owner = os.getpid()
+
+    def spawn(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_fd: int) -> WarmChild | None:
+        """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold."""
+        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != 3 or not self._compatible(env):
+            return None
+        with self._lock:
+            if not self._up():
+                return None
+            assert self._sock is not None
+            request_id = next(self._ids)
+            request = {"op": "spawn", "id": request_id, "argv": list(argv), "cwd": str(cwd), "env": dict(env)}
+            try:
+                socket.send_fds(self._sock, [json.dumps(request).encode()], [log_fd])
+            except OSError:
+                self._lose()
+                return None
+        return WarmChild(self, request_id)
+
+    def pid_of(self, request_id: int) -> int | None:
+        """The pid the fork server gave the task of `request_id`; None if it died first (or hung)."""
+        with self._lock:
+            try:
+                return self._reply(request_id)
+            except (OSError, TimeoutError):
+                self._lose()
+                return None
+
+    def warm_up(self, timeout: float = 0.0) -> bool:
+        """Start the server if it is not running; wait up to `timeout` seconds for it to be ready."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._up():
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            self.wait_readable(0.05)
+
+    def exit_status(self, pid: int) -> int | None:
+        """The task's return code once the fork server reported its exit."""
+        with self._lock:
+            self._drain()
+            return self._exits.get(pid)
+
+    def lost(self, pid: int) -> bool:
+        """Whether the task's exit status is lost: the fork server died, and the task is gone."""
+        with self._lock:
+            if pid not in self._orphans:
+                return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def reap(self, pid: int) -> None:
+        """Tell the fork server to reap `pid` (exited, its stragglers killed)."""
+        with self._lock:
+            self._exits.pop(pid, None)
+            self._live.discard(pid)
+            self._orphans.discard(pid)
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.send(json.dumps({"op": "reap", "pid": pid}).encode())
+
+    def reap_on_exit(self, pid: int) -> None:
+        """Reap `pid` as soon as its exit is reported (a killed task nobody waits for any more)."""
+        with self._lock:
+            self._drain()
+            if pid in self._exits:
+                self.reap(pid)
+            else:
+                self._unwatched.add(pid)
+
+    def wait_readable(self, timeout: float) -> None:
+        """Sleep until the fork server has something to say, or `timeout` seconds."""
+        sock = self._sock
+        if sock is None:
+            time.sleep(timeout)
+            return
+        with contextlib.suppress(OSError, ValueError):
+            select.select([sock], [], [], timeout)
+
+    def pid(self) -> int | None:
+        """The fork server's pid while it runs."""
+        with self._lock:
+            return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def _compatible(self, env: Mapping[str, str]) -> bool:
+        """Whether `env` sets the interpreter's start-up variables as the fork server started with them."""
+        paths = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
+        if any(os.path.exists(os.path.join(entry, name)) for entry in paths for name in _CUSTOMIZE):
+            return False  # site imports these at start-up only: a fork would skip them
+        if not self._env:
+            return True
+        names = {n for n in (*env, *self._env) if n.startswith(_STARTUP_PREFIXES) or n in _STARTUP_NAMES}
+        return all(env.get(n) == self._env.get(n) for n in names - {"PYTHONPATH"})
+
+    def _up(self) -> bool:
+        """Whether the server is ready; starts it (for later tasks) when it is not running."""
+        if self._owner != os.getpid():
+            self._leave_to_parent()
+        if self._process is not None and self._process.poll() is not None:
+            self._lose()
+        if self._process is None:
+            self._start()
+            return False
+        if not self._ready:
+            self._drain()
+        return self._ready
+
+    def _start(self) -> None:
+        try:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except (AttributeError, OSError):  # no SEQPACKET pairs here (e.g. macOS): cold spawns only
+            return
+        self._env = _server_env(os.environ)
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, str(_SERVER), str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=self._env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, start_new_session=True,
+            )
+        ours.setblocking(False)
+        self._sock = ours
+
+    def _reply(self, request_id: int) -> int:
+        deadline = time.monotonic() + _REPLY_TIMEOUT
+        while request_id not in self._replies:
+            if self._sock is None:
+                raise ConnectionError("the fork server stopped")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the fork server did not answer")
+            self.wait_readable(0.05)
+            self._drain()
+        return self._replies.pop(request_id)
+
+    def _drain(self) -> None:
+        """Read every message waiting on the socket; EOF means the server died."""
+        while self._sock is not None:
+            try:
+                data = self._sock.recv(_MAX_MESSAGE)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._lose()
+                return
+            self._handle(json.loads(data))
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        if message["op"] == "ready":
+            self._ready = True
+        elif message["op"] == "spawned":
+            self._replies[int(message["id"])] = int(message["pid"])
+            self._live.add(int(message["pid"]))
+        elif message["op"] == "exited":
+            pid = int(message["pid"])
+            self._exits[pid] = int(message["returncode"])
+            if pid in self._unwatched:
+                self._unwatched.discard(pid)
+                self.reap(pid)
+
+    def _leave_to_parent(self) -> None:
+        """In a forked copy of the workspace process: the server is the parent's; start another one here."""
+        if self._sock is not None:
+            self._sock.close()
+        self._sock, self._process, self._ready, self._owner = None, None, False, os.getpid()
+        self._replies.clear()
+        self._exits.clear()
+        self._live.clear()
+        self._unwatched.clear()
+
+    def _lose(self) -> None:
+        """Forget a dead (or closing) server: its tasks' exits can no longer be reported."""
+        if self._sock is not None:
+            self._sock.close()
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            self._process.wait()
+        self._orphans.update(self._live - set(self._exits))
+        self._sock, self._process, self._ready = None, None, False
+        self._replies.clear()
+        self._live.clear()
+        self._unwatched.clear()
+
+
+def _server_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Only what the interpreter reads at start-up (no credentials: each task's env comes per request)."""
+    env = {n: v for n, v in environ.items() if n.startswith(_STARTUP_PREFIXES) or n in _STARTUP_NAMES}
+    env["PYTHONPATH"] = str(_SERVER.parent)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
+WARM = ForkServer()
+"""The process's one fork server, started by the first task launch."""
