@@ -19,7 +19,8 @@ from prefect_databricks import flows as waiting
 from prefect_databricks.flows import cancel_databricks_runs, wait_for_run
 
 POLL = 10
-TIMEOUT = 6
+# Long enough for a loaded 2-core machine to start the flow process and record its run before it times out.
+TIMEOUT = 15
 WAITING = (
     "jobs_run_now_and_wait",
     "jobs_runs_submit_and_wait_for_completion",
