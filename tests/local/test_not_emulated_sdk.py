@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue
@@ -85,3 +86,12 @@ def test_an_unpaused_table_update_trigger_is_refused(sdk: WorkspaceClient) -> No
     trigger.pause_status = jobs.PauseStatus.PAUSED
     job_id = sdk.jobs.create(name=unique("tu"), tasks=[task], trigger=trigger).job_id
     assert sdk.jobs.get(job_id).settings.trigger.pause_status == jobs.PauseStatus.PAUSED
+
+
+@pytest.mark.parametrize("entry", [None, [], 1.5, "t"])
+def test_a_submit_task_that_is_not_an_object_is_a_400(workspace: LocalWorkspace, entry: object) -> None:
+    """The notification check runs before the tasks' check: a bad entry gets its 400 (found by fuzzing)."""
+    answer = httpx.post(f"{workspace.host}/api/2.2/jobs/runs/submit", json={"tasks": [entry]},
+                        headers={"Authorization": f"Bearer {workspace.token}"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE"

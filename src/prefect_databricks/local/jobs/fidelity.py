@@ -44,10 +44,13 @@ def _refused(field: str, what: str) -> InvalidParameterValue:
     )
 
 
-def warnings(settings: dict[str, Any], tasks: list[dict[str, Any]]) -> list[str]:
-    """One line per job- or task-level notification or health setting that will not take effect."""
+def warnings(settings: dict[str, Any], tasks: list[Any]) -> list[str]:
+    """One line per job- or task-level notification or health setting that will not take effect.
+
+    It may run before the tasks are checked, so entries that are not objects are left to that check's 400.
+    """
     found = [f"{name}: {notice}" for name, notice in _NOTICES.items() if _set(settings.get(name))]
-    for task in tasks:
+    for task in (t for t in tasks if isinstance(t, dict)):
         found += [f"tasks[{task.get('task_key')}].{name}: {notice}"
                   for name, notice in _NOTICES.items() if _set(task.get(name))]
     return found
