@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import InvalidParameterValue
 from ..jobs.access import Need, allows
-from ..jobs.fidelity import warnings
+from ..jobs.fidelity import NOTICED
 from ..jobs.permissions import checked_acl, grant_on_create
 from ..jobs.shapes import with_numbers
 from ..jobs.single_task import SINGLE_TASK, is_single_task, to_tasks
@@ -65,7 +65,7 @@ async def submit(call: Call) -> dict[str, Any]:
         job_clusters=with_numbers(params.list("job_clusters") or [], "list:JobCluster"),
         format=SINGLE_TASK if single else "MULTI_TASK",
         environments=with_numbers(params.list("environments") or [], "list:JobEnvironment"),
-        warnings=warnings(body, body.get("tasks") or []),
+        notices={name: body[name] for name in NOTICED if name in body},
     )
     created = create.submit(call.ws, request, version=call.version, creator=call.caller)
     job_id = service.locate(call.ws, created["run_id"])[0]["job_id"]

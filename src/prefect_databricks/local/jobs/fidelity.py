@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import InvalidParameterValue
 from .shapes import field_path
 
-__all__ = ["check_triggers_emulated", "warnings"]
+__all__ = ["NOTICED", "check_triggers_emulated", "warnings"]
 
 _FIRED = frozenset({"periodic"})
 """`trigger` kinds the scheduler fires (`schedule` and `continuous` are top-level settings)."""
@@ -22,6 +22,8 @@ _NOTICES = {
     "webhook_notifications": "no webhook is called",
     "health": "health rules are not evaluated",
 }
+NOTICED = tuple(_NOTICES)
+"""The job- and task-level fields that become a run warning when set."""
 
 
 def check_triggers_emulated(settings: dict[str, Any], path: str = "") -> None:
@@ -44,13 +46,10 @@ def _refused(field: str, what: str) -> InvalidParameterValue:
     )
 
 
-def warnings(settings: dict[str, Any], tasks: list[Any]) -> list[str]:
-    """One line per job- or task-level notification or health setting that will not take effect.
-
-    It may run before the tasks are checked, so entries that are not objects are left to that check's 400.
-    """
+def warnings(settings: dict[str, Any], tasks: list[dict[str, Any]]) -> list[str]:
+    """One line per job- or task-level notification or health setting that will not take effect."""
     found = [f"{name}: {notice}" for name, notice in _NOTICES.items() if _set(settings.get(name))]
-    for task in (t for t in tasks if isinstance(t, dict)):
+    for task in tasks:
         found += [f"tasks[{task.get('task_key')}].{name}: {notice}"
                   for name, notice in _NOTICES.items() if _set(task.get(name))]
     return found

@@ -50,7 +50,8 @@ class SubmitRequest:
     job_clusters: list[dict[str, Any]] = field(default_factory=list)
     format: str = "MULTI_TASK"
     environments: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notices: dict[str, Any] = field(default_factory=dict)
+    """The run's notification and health fields (`fidelity.NOTICED`), warned about once tasks pass."""
 
 
 def run_now(
@@ -112,7 +113,8 @@ def submit(
     run = _new_run(ws, job_id=ws.store.new_id(), run_type="SUBMIT_RUN", name=name, now=ws.now_ms())
     run.update(creator_user_name=creator, job_clusters=request.job_clusters, format=request.format)
     run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True,
-                           "environments": request.environments, "warnings": request.warnings})
+                           "environments": request.environments,
+                           "warnings": warnings(request.notices, request.tasks)})
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 
 
