@@ -86,6 +86,8 @@ class Workspace:
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
         self.admins: set[str] = {LOCAL_USER, *config.admins}
+        self.link_key = secrets.token_bytes(32)
+        """Signs the pre-signed links this workspace hands out (dbt artifacts); a restart voids them [I]."""
         self._doorbell: asyncio.Event | None = None
 
     def lock_url(self) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 from .model import TaskContext, UnsupportedTask
 
-__all__ = ["SourceMissing", "read_source", "source_file"]
+__all__ = ["SourceMissing", "local_path", "read_source", "source_file"]
 
 _SOURCES_DIR = "sources"
 
@@ -23,7 +23,7 @@ class SourceMissing(Exception):
 
 def read_source(location: str, ctx: TaskContext, field: str) -> tuple[bytes, Path | None]:
     """The content at ``location``, and its local path when it came from this machine's disk."""
-    local = _local_path(location, field)
+    local = local_path(location, field)
     if local is None:
         content = ctx.read_object(location)
         if content is not None:
@@ -45,7 +45,7 @@ def source_file(location: str, ctx: TaskContext, field: str) -> Path:
     return target
 
 
-def _local_path(location: str, field: str) -> Path | None:
+def local_path(location: str, field: str) -> Path | None:
     """The path of a ``file:`` URI, ``None`` for a workspace path; other schemes and relative paths fail."""
     if location.startswith("file:"):
         return Path(unquote(urlparse(location).path))
