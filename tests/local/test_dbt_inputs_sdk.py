@@ -1,4 +1,4 @@
-"""dbt_task's run-level inputs through the official SDK, no dbt needed: `dbt_commands`, workspace folders, links.
+"""dbt_task's inputs through the official SDK, no dbt needed: `dbt_commands`, workspace folders, links.
 
 Sources, from ../shared/spec/jobs-api-2.2.sdk-digest.json (databricks-sdk 0.162): run-now's and repair's
 `dbt_commands` ("An array of commands to execute for jobs with the dbt task"), echoed in
@@ -62,7 +62,8 @@ def _commands(task: jobs.RunTask) -> list[str] | None:
 
 
 def test_dbt_commands_replace_the_tasks_commands_on_run_now_and_repair(sdk: WorkspaceClient) -> None:
-    """run-now's `dbt_commands` are what the dbt task runs and what runs/get echoes; a repair's replace them."""
+    """run-now's `dbt_commands` are what the dbt task runs and what runs/get echoes; a repair's replace
+    them."""
     missing = f"{_HOME}/{unique('no-project')}"
     job_id = _dbt_job(sdk, project_directory=missing)
     run_id = sdk.jobs.run_now(job_id, dbt_commands=["dbt seed", "dbt run --select orders"]).run_id
@@ -84,6 +85,23 @@ def test_without_dbt_commands_the_task_runs_its_own_commands(sdk: WorkspaceClien
     run = _ended(sdk, sdk.jobs.run_now(_dbt_job(sdk, project_directory=f"{_HOME}/{unique('none')}")).run_id)
     assert run.overriding_parameters is None or run.overriding_parameters.dbt_commands is None
     assert _commands(_latest(run)) == ["dbt run", "dbt test"]
+
+
+def test_a_run_job_tasks_dbt_commands_reach_the_triggered_runs_dbt_task(sdk: WorkspaceClient) -> None:
+    """`RunJobTask.dbt_commands` (same field doc as run-now's) go to the run it triggers; a bad one fails
+    the run-job task with the 400's message."""
+    child = _dbt_job(sdk, project_directory=f"{_HOME}/{unique('none')}")
+    good = jobs.Task(task_key="go", run_job_task=jobs.RunJobTask(job_id=child, dbt_commands=["dbt seed"]))
+    bad = jobs.Task(task_key="bad", run_job_task=jobs.RunJobTask(job_id=child, dbt_commands=["make"]))
+    parent = _ended(sdk, sdk.jobs.submit(run_name=unique("parent"), tasks=[
+        jobs.SubmitTask(task_key=t.task_key, run_job_task=t.run_job_task) for t in (good, bad)]).run_id)
+    by_key = {task.task_key: task for task in parent.tasks or []}
+    triggered = sdk.jobs.get_run_output(by_key["go"].run_id or 0).run_job_output
+    assert triggered is not None and triggered.run_id is not None
+    assert _commands(_latest(_ended(sdk, triggered.run_id))) == ["dbt seed"]
+    bad_state = by_key["bad"].state
+    assert bad_state is not None and "dbt_commands: all commands must start with dbt" in (
+        bad_state.state_message or ""), bad_state
 
 
 @pytest.mark.parametrize(("commands", "rule"), [
