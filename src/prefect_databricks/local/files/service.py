@@ -171,7 +171,7 @@ def export_directory(ws: Workspace, path: str, target: Path) -> bool:
     """Write the workspace folder at `path` and everything below it under `target`, for a task that runs
     a folder (a dbt project); False when `path` is no workspace folder.
 
-    Files keep their bytes; notebooks are written in SOURCE form with their language's extension [I].
+    Files keep their bytes; notebooks are written in SOURCE form, named with their language's extension [I].
     """
     try:
         root = normalize_path(path)
@@ -191,7 +191,8 @@ def export_directory(ws: Workspace, path: str, target: Path) -> bool:
                 folders.append(child["path"])
             else:
                 suffix = f".{EXTENSIONS[child['language']]}" if child["object_type"] == NOTEBOOK else ""
-                local.with_name(local.name + suffix).write_bytes(child["content"] or b"")
+                name = local.name if local.name.endswith(suffix) else local.name + suffix
+                local.with_name(name).write_bytes(child["content"] or b"")
     return True
 
 
