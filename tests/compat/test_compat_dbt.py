@@ -29,6 +29,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 from databricks.sdk.service import workspace as files
 
+from polling import wait_until
 from prefect_databricks.local import LocalWorkspace
 
 pytestmark = pytest.mark.skipif(
@@ -161,12 +162,12 @@ def test_a_workspace_project_runs_run_now_dbt_commands_then_a_repairs(workspace:
 
 def _ended_output(sdk: WorkspaceClient, run_id: int) -> jobs.RunOutput:
     """The output of the latest attempt of the run's one task, once the run has ended."""
-    deadline = time.monotonic() + _WAIT_SECONDS
-    run = sdk.jobs.get_run(run_id)
-    while run.state is None or run.state.life_cycle_state not in _ENDED:
-        assert time.monotonic() < deadline, f"run {run_id} did not end; last state {run.state}"
-        time.sleep(0.2)
+
+    def ended() -> jobs.Run | None:
         run = sdk.jobs.get_run(run_id)
+        return run if run.state is not None and run.state.life_cycle_state in _ENDED else None
+
+    run = wait_until(ended, f"run {run_id} to end", _WAIT_SECONDS, interval=0.2)
     latest = max(run.tasks or [], key=lambda task: task.attempt_number or 0)
     return sdk.jobs.get_run_output(latest.run_id or 0)
 

@@ -22,13 +22,12 @@ from databricks.sdk.errors import InvalidParameterValue
 from databricks.sdk.service import jobs
 from databricks.sdk.service import workspace as files
 from runs_helpers import unique
+from sdk_helpers import wait_for_run
 
 from prefect_databricks.local import LocalWorkspace
 from prefect_databricks.local.runs.output import ARTIFACTS_LINK_SECONDS, artifacts_link
 
 _HOME = "/Workspace/Users/local-user@localhost"
-_ENDED = (jobs.RunLifeCycleState.TERMINATED, jobs.RunLifeCycleState.SKIPPED,
-          jobs.RunLifeCycleState.INTERNAL_ERROR)
 
 
 @pytest.fixture
@@ -43,13 +42,7 @@ def _dbt_job(sdk: WorkspaceClient, **dbt: Any) -> int:
 
 
 def _ended(sdk: WorkspaceClient, run_id: int) -> jobs.Run:
-    deadline = time.monotonic() + 60
-    run = sdk.jobs.get_run(run_id, include_resolved_values=True)
-    while run.state is None or run.state.life_cycle_state not in _ENDED:
-        assert time.monotonic() < deadline, f"run {run_id} did not end; last state {run.state}"
-        time.sleep(0.05)
-        run = sdk.jobs.get_run(run_id, include_resolved_values=True)
-    return run
+    return wait_for_run(sdk, run_id, timeout=60, include_resolved_values=True)
 
 
 def _latest(run: jobs.Run) -> jobs.RunTask:
