@@ -128,13 +128,15 @@ def test_a_python_application_runs_against_the_workspace_tables(sdk: WorkspaceCl
 def test_a_jar_task_runs_its_main_class_and_a_missing_class_fails(
     sdk: WorkspaceClient, workspace: LocalWorkspace, app_jar: Path
 ) -> None:
-    """The jar is given as `dbfs:/…` in `libraries`; the cluster's spark_conf reaches the session."""
+    """The jar is given as `dbfs:/…` in `libraries`; the cluster's spark_conf reaches the session, except a
+    catalog setting of its own, which the workspace's metastore replaces, saying so in the logs [I]."""
     name = f"{unique('jars')}/app.jar"
     target = workspace.workspace.dbfs_root() / name
     target.parent.mkdir(parents=True)
     shutil.copy(app_jar, target)
     library = [compute.Library(jar=f"dbfs:/{name}")]
-    cluster = compute.ClusterSpec(spark_conf={"spark.sql.shuffle.partitions": "5"})
+    conf = {"spark.sql.shuffle.partitions": "5", "spark.sql.catalogImplementation": "in-memory"}
+    cluster = compute.ClusterSpec(spark_conf=conf)
     jar_task = jobs.SparkJarTask(main_class_name="demo.Main", parameters=["x", "y"])
     good = jobs.SubmitTask(task_key="ok", libraries=library, new_cluster=cluster, spark_jar_task=jar_task)
     bad = jobs.SubmitTask(task_key="bad", libraries=library, spark_jar_task=jobs.SparkJarTask(
@@ -142,6 +144,7 @@ def test_a_jar_task_runs_its_main_class_and_a_missing_class_fails(
     ok, missing = run_tasks(sdk, good, bad, timeout=180)
     assert ok.error is None, ok.logs
     assert "count=10 args=x,y partitions=5" in ok.logs, ok.logs[-2000:]
+    assert "spark.sql.catalogImplementation is set to the workspace's metastore (hive)" in ok.logs
     assert missing.error == "spark-submit exited with code 101"
     assert "Failed to load class demo.Missing" in missing.logs
 

@@ -80,7 +80,7 @@ class SparkServer:
         home = _spark_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self._kill_leftover()
-        self._port, self._metastore_port = _free_port(), _free_port()
+        self._port, self._metastore_port = _free_ports(2)
         started = time.monotonic()
         command = _command(home, self.home, self._port, self._metastore_port)
         self._process = self._spawn_kept(command, _environment(home))
@@ -178,8 +178,10 @@ def _environment(spark_home: Path) -> dict[str, str]:
     return {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1 (held together while chosen, so never the same one twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
