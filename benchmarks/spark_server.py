@@ -28,6 +28,7 @@ def _start_and_first_catalog_answer(data_dir: Path) -> tuple[float, float]:
     started = time.monotonic()
     try:
         remote = server.remote()
+        os.environ["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = server.token
         listening = time.monotonic() - started
         spark = SparkSession.builder.remote(remote).getOrCreate()
         spark.sql("SHOW TABLES IN default").collect()

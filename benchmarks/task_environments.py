@@ -29,7 +29,8 @@ def _wheel(directory: Path, round_: int) -> Path:
     dist = f"bench_pkg_{round_}-0.1.dist-info"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"bench_pkg_{round_}/__init__.py", "VALUE = 1\n")
-        archive.writestr(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: bench_pkg_{round_}\nVersion: 0.1\n")
+        metadata = f"Metadata-Version: 2.1\nName: bench_pkg_{round_}\nVersion: 0.1\n"
+        archive.writestr(f"{dist}/METADATA", metadata)
         archive.writestr(f"{dist}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         archive.writestr(f"{dist}/RECORD", "")
     return path

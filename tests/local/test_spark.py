@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -41,6 +42,7 @@ READ = """# Databricks notebook source
 # COMMAND ----------
 
 import json
+import os
 dbutils.notebook.exit(json.dumps([list(r) for r in _sqldf.collect()]))
 """
 
@@ -155,3 +157,35 @@ def test_tables_survive_a_killed_workspace_and_its_server_dies_with_it(tmp_path:
     with LocalWorkspace(tmp_path) as restarted:
         again = submit_notebook(WorkspaceClient(host=restarted.host, token=restarted.token), check)
         assert again.notebook_output.result == "7"
+
+
+_CLIENT = """import os, sys
+from pyspark.sql import SparkSession
+try:
+    print(SparkSession.builder.remote(sys.argv[1]).create().range(3).count())
+except Exception as exc:
+    print(type(exc).__name__, str(exc).splitlines()[0])
+"""
+
+
+def test_the_spark_server_answers_only_clients_with_its_token(workspace: LocalWorkspace) -> None:
+    """Any process on the machine reaches loopback, so the Connect server asks every client for a bearer
+    token (pyspark's `spark.connect.authenticate.token`, read from SPARK_CONNECT_AUTHENTICATE_TOKEN), given
+    to the tasks; the token is in the server's environment, not its command line."""
+    answer = httpx.post(f"{workspace.host}/local-api/spark",
+                        headers={"Authorization": f"Bearer {workspace.token}"}, timeout=240).json()
+    remote, token = answer["remote"], answer["token"]
+    assert remote.startswith("sc://localhost:") and len(token) >= 32
+
+    def client(env_token: str | None) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "SPARK_CONNECT_AUTHENTICATE_TOKEN"}
+        if env_token is not None:
+            env["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = env_token
+        done = subprocess.run([sys.executable, "-c", _CLIENT, remote], env=env, capture_output=True,
+                              text=True, timeout=120)
+        return done.stdout.strip()
+
+    assert client(token) == "3"
+    assert client(None) != "3" and client("not-the-token") != "3"
+    pid = int((workspace.data_dir / "spark" / "server.pid").read_text())
+    assert token not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")

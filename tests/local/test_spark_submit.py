@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -227,6 +229,48 @@ def test_the_metastore_listens_on_loopback_only(workspace: LocalWorkspace) -> No
     uri = answer["metastore"]
     assert uri.startswith("thrift://127.0.0.1:")
     assert _listening(int(uri.rsplit(":", 1)[1])) == {"127.0.0.1"}
+
+
+def _connection_kept(port: int, uid: int | None) -> bool:
+    """Whether the metastore keeps a connection made by a process of `uid` (None: this user's) for 3 s;
+    the process is a fork of this one, so no interpreter has to be readable by that user."""
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        answer = b"?"
+        try:
+            if uid is not None:
+                os.setgid(uid)
+                os.setuid(uid)
+            with socket.create_connection(("127.0.0.1", port), 5) as sock:
+                sock.settimeout(3)
+                try:
+                    answer = b"closed" if sock.recv(1) == b"" else b"data"
+                except TimeoutError:
+                    answer = b"kept"
+                except ConnectionResetError:
+                    answer = b"closed"
+        finally:
+            os.write(writer, answer)
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    assert answer in (b"kept", b"closed"), answer
+    return answer == b"kept"
+
+
+def test_the_metastore_closes_connections_from_other_users_processes(workspace: LocalWorkspace) -> None:
+    """Hive 2.3's metastore has no credential but Kerberos, and every user's processes reach loopback:
+    the workspace's metastore keeps only its own user's connections (read from /proc/net/tcp) [I]."""
+    if os.geteuid() != 0:
+        pytest.skip("connecting as another user needs root to switch users (CI runs as root)")
+    answer = httpx.post(f"{workspace.host}/local-api/spark",
+                        headers={"Authorization": f"Bearer {workspace.token}"}, timeout=240).json()
+    port = int(answer["metastore"].rsplit(":", 1)[1])
+    assert _connection_kept(port, None)
+    assert not _connection_kept(port, 65534)
 
 
 def _gone(pid: int, timeout: float = 10) -> bool:

@@ -70,14 +70,15 @@ async def reset_requests(call: Call) -> dict[str, object]:
 
 
 async def spark_remote(call: Call) -> dict[str, object]:
-    """The Spark Connect URL (started on first call), its metastore and warehouse, and its start-up time."""
+    """The Spark Connect URL (started on first call) and its client token, its metastore and warehouse,
+    and its start-up time."""
     spark = call.surface.spark
     try:
         remote = await anyio.to_thread.run_sync(spark.remote)
     except SparkUnavailable as exc:
         raise InvalidState(str(exc)) from None
-    return {"remote": remote, "metastore": spark.metastore, "warehouse": str(spark.warehouse),
-            "startup_seconds": spark.startup_seconds}
+    return {"remote": remote, "token": spark.token, "metastore": spark.metastore,
+            "warehouse": str(spark.warehouse), "startup_seconds": spark.startup_seconds}
 
 
 async def get_admins(call: Call) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import ctypes
 import importlib.util
 import os
 import queue
+import secrets
 import signal
 import socket
 import subprocess
@@ -47,6 +48,7 @@ class SparkServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._port = 0
         self._metastore_port = 0
+        self._token = ""
         self._stopped = threading.Event()
 
     def remote(self) -> str:
@@ -54,7 +56,16 @@ class SparkServer:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._start()
-            return f"sc://127.0.0.1:{self._port}"
+            return f"sc://localhost:{self._port}"
+
+    @property
+    def token(self) -> str:
+        """The bearer token the server asks of every client (new at each start; after `remote`).
+
+        Clients send it from `SPARK_CONNECT_AUTHENTICATE_TOKEN`; pyspark sends a token without TLS only
+        to `localhost`, which is why the URL names it rather than 127.0.0.1 (both are loopback).
+        """
+        return self._token
 
     @property
     def metastore(self) -> str:
@@ -83,7 +94,8 @@ class SparkServer:
         self._port, self._metastore_port = _free_ports(2)
         started = time.monotonic()
         command = _command(home, self.home, self._port, self._metastore_port)
-        self._process = self._spawn_kept(command, _environment(home))
+        self._token = secrets.token_urlsafe(32)
+        self._process = self._spawn_kept(command, _environment(home, self._token))
         (self.home / _PID_FILE).write_text(str(self._process.pid))
         self._wait_listening(started)
         self.startup_seconds = time.monotonic() - started
@@ -174,8 +186,10 @@ def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> li
     ]
 
 
-def _environment(spark_home: Path) -> dict[str, str]:
-    return {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}
+def _environment(spark_home: Path, token: str) -> dict[str, str]:
+    """The server's environment: its token travels here, never on the command line (`ps` shows that)."""
+    return {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_CONNECT_AUTHENTICATE_TOKEN": token}
 
 
 def _free_ports(count: int) -> list[int]:

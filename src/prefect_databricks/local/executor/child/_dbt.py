@@ -28,7 +28,7 @@ def run_dbt(spec: dict[str, Any]) -> None:
     if os.path.abspath(spec["project"]) != os.path.abspath(project):
         shutil.copytree(spec["project"], project, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".git"))
-    env = {**os.environ, "SPARK_REMOTE": dbruntime.spark_remote(),
+    env = {**os.environ, **dbruntime.spark_env(),
            "DBT_PROFILES_DIR": spec["profiles_dir"] or _generated_profiles(project, spec["schema"]),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     try:

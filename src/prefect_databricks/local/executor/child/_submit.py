@@ -32,7 +32,7 @@ def run_spark_submit(spec: dict[str, Any]) -> None:
     conf = spec.get("spark_conf", {})
     metastore: dict[str, str] = {}
     if spec["remote"]:
-        env["SPARK_REMOTE"] = dbruntime.spark_remote()
+        env.update(dbruntime.spark_env())
         where = ["--remote", env["SPARK_REMOTE"]]
     else:
         where = ["--master", "local[2]"]

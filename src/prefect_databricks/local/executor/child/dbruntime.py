@@ -21,9 +21,10 @@ from dbutils import _api
 
 __all__ = [
     "CATALOG_NOTE", "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import",
-    "explain_spark_error", "run_sql", "spark_metastore", "spark_remote", "spark_session",
+    "explain_spark_error", "run_sql", "spark_env", "spark_metastore", "spark_remote", "spark_session",
 ]
 
+_TOKEN_VARIABLE = "SPARK_CONNECT_AUTHENTICATE_TOKEN"
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
 DELTA_NOTE = (
     "Delta Lake is not available in the local workspace: delta-spark's jars come from Maven, which it does "
@@ -136,8 +137,17 @@ def spark_metastore() -> dict[str, str]:
             "spark.sql.warehouse.dir": answer["warehouse"]}
 
 
+def spark_env() -> dict[str, str]:
+    """What a child process (spark-submit, dbt) needs to reach the workspace's server: URL and token."""
+    remote = spark_remote()
+    return {"SPARK_REMOTE": remote, _TOKEN_VARIABLE: os.environ[_TOKEN_VARIABLE]}
+
+
 def _remote() -> str:
-    remote: str = _api.call("POST", "/local-api/spark", {})["remote"]
+    """The server's URL; its token goes where pyspark's client reads it (this process's environment)."""
+    answer = _api.call("POST", "/local-api/spark", {})
+    os.environ[_TOKEN_VARIABLE] = answer["token"]
+    remote: str = answer["remote"]
     return remote
 
 

@@ -12,16 +12,16 @@ import org.apache.hadoop.hive.metastore.api.ThriftHiveMetastore;
 import org.apache.thrift.protocol.TBinaryProtocol;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
-import org.apache.thrift.transport.TServerSocket;
 
 /**
  * The workspace's Hive metastore, served over Thrift on 127.0.0.1 only, then the Spark Connect server.
  *
  * <p>Hive 2.3's own {@code HiveMetaStore.startMetaStore} binds every interface, so the handler is served
- * here on a loopback socket. One JVM owns the embedded Derby database; the Connect server's Spark and
- * every JAR task reach it as {@code thrift://127.0.0.1:PORT}. Settings come as Spark conf (spark-submit
- * makes them system properties): {@code spark.prefect_databricks.metastore.port}, {@code
- * spark.prefect_databricks.metastore.db} (Derby's directory) and {@code spark.sql.warehouse.dir}.
+ * here on a loopback socket that keeps only this user's connections ({@link SameUserServerSocket}). One
+ * JVM owns the embedded Derby database; the Connect server's Spark and every JAR task reach it as {@code
+ * thrift://127.0.0.1:PORT}. Settings come as Spark conf (spark-submit makes them system properties):
+ * {@code spark.prefect_databricks.metastore.port}, {@code spark.prefect_databricks.metastore.db} (Derby's
+ * directory) and {@code spark.sql.warehouse.dir}.
  */
 public final class WorkspaceMetastore {
     static final String PORT = "spark.prefect_databricks.metastore.port";
@@ -52,7 +52,7 @@ public final class WorkspaceMetastore {
                 thread.setDaemon(true);
                 return thread;
             });
-            TServer server = new TThreadPoolServer(new TThreadPoolServer.Args(new TServerSocket(socket))
+            TServer server = new TThreadPoolServer(new TThreadPoolServer.Args(new SameUserServerSocket(socket))
                     .processor(new ThriftHiveMetastore.Processor<>(handler))
                     .protocolFactory(new TBinaryProtocol.Factory())
                     .executorService(workers));
