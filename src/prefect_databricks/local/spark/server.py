@@ -2,8 +2,9 @@
 
 Started at most once (the first `spark` use of any task), stopped with the workspace. The driver, its
 block manager and the gRPC endpoint are pinned to 127.0.0.1 (`SPARK_LOCAL_IP`, `spark.driver.*`,
-`spark.connect.grpc.binding.address`). Tables default to parquet: Delta's jars come from Maven, which
-the local workspace does not download from, so `USING DELTA` fails (the task runner adds why).
+`spark.connect.grpc.binding.address`). The package's jar adds `WorkspaceExtensions`: `main.` and
+`hive_metastore.` names for the one metastore, and a `delta` data source that is parquet underneath
+(Delta's jars come from Maven, which the local workspace does not download from), the default format.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
 _CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 _PID_FILE = "server.pid"
+# Compiled against pyspark's jars (scripts/build_spark_jar.py); the spark extra pins that pyspark minor.
+_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
+_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -146,12 +150,14 @@ def _command(spark_home: Path, home: Path, port: int) -> list[str]:
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
-        "spark.sql.sources.default": "parquet",
+        "spark.sql.sources.default": "delta",
+        "spark.sql.extensions": _EXTENSIONS,
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
     flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
     return [
         str(spark_home / "bin" / "spark-submit"), "--master", "local[2]", "--class", _CLASS, *flags,
+        "--jars", str(_JAR),
         "--driver-java-options", f"-Dderby.system.home={home}", "spark-internal",
     ]
 
