@@ -173,8 +173,11 @@ def test_delta_only_operations_and_unknown_catalogs_fail_saying_why(sdk: Workspa
 def test_python_files_get_the_workspace_session_and_cluster_spark_conf(
     sdk: WorkspaceClient, tmp_path: Path
 ) -> None:
+    """A Python file's own session is asked for the Delta stand-in warning too (a file written by path)."""
     path = tmp_path / "job.py"
+    target = tmp_path / "by_path"
     path.write_text("from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n"
+                    f"spark.range(2).write.format('delta').save('{target}')\n"
                     "print('rows', spark.range(5).count())\n")
     conf = {"spark.sql.shuffle.partitions": "3"}
     notebook = import_notebook(sdk, 'dbutils.notebook.exit(spark.conf.get("spark.sql.shuffle.partitions"))\n')
@@ -183,6 +186,7 @@ def test_python_files_get_the_workspace_session_and_cluster_spark_conf(
     nb_task = jobs.SubmitTask(task_key="n", notebook_task=jobs.NotebookTask(notebook), new_cluster=cluster)
     file_out, nb_out = run_tasks(sdk, file_task, nb_task)
     assert "rows 5" in file_out.logs
+    assert STAND_IN in file_out.logs and str(target) in file_out.logs, file_out.logs
     assert nb_out.notebook_output.result == "3"
 
 
