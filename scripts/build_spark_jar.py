@@ -1,8 +1,10 @@
 """Builds the local workspace's Spark jar from its Java sources, or checks the shipped jar matches them.
 
 The jar (`local/spark/prefect-databricks-spark.jar`) is shipped in the package, so a machine with only a
-Java runtime (no javac) still gets it; this script is how it is made, with the JDK. The zip is written
-with fixed timestamps and sorted entries, so one source and one javac give one jar.
+Java runtime (no javac) still gets it; this script is how it is made, with the JDK. Files under the
+sources that are not `.java` (such as `META-INF/services/...`, how Spark finds a data source) are packed
+as they are. The zip is written with fixed timestamps and sorted entries, so one source and one javac
+give one jar.
 
 Run: `.venv/bin/python scripts/build_spark_jar.py` (write) or `--check` (exit 1 when the shipped jar's
 classes differ from a fresh compile of the sources).
@@ -43,16 +45,24 @@ def compiled_classes() -> dict[str, bytes]:
         }
 
 
+def resources() -> dict[str, bytes]:
+    """The sources' other files (service registrations), packed as they are: entry name → bytes."""
+    return {
+        path.relative_to(SOURCES).as_posix(): path.read_bytes()
+        for path in sorted(SOURCES.rglob("*")) if path.is_file() and path.suffix != ".java"
+    }
+
+
 def shipped_classes() -> dict[str, bytes]:
-    """The classes in the shipped jar (empty when there is none)."""
+    """The entries of the shipped jar but its manifest (empty when there is none)."""
     if not JAR.is_file():
         return {}
     with zipfile.ZipFile(JAR) as jar:
-        return {name: jar.read(name) for name in jar.namelist() if name.endswith(".class")}
+        return {name: jar.read(name) for name in jar.namelist() if name != "META-INF/MANIFEST.MF"}
 
 
 def write(classes: dict[str, bytes]) -> None:
-    """The jar: the manifest, then the classes in name order, every entry dated 1980-01-01."""
+    """The jar: the manifest, then the entries in name order, every entry dated 1980-01-01."""
     with zipfile.ZipFile(JAR, "w", zipfile.ZIP_DEFLATED) as jar:
         jar.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", _EPOCH), _MANIFEST, zipfile.ZIP_DEFLATED)
         for name in sorted(classes):
@@ -63,16 +73,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args()
-    classes = compiled_classes()
+    classes = {**compiled_classes(), **resources()}
     if not args.check:
         write(classes)
-        print(f"wrote {JAR} ({len(classes)} classes)")
+        print(f"wrote {JAR} ({len(classes)} entries)")
         return
     shipped = shipped_classes()
     stale = sorted(name for name in classes.keys() | shipped.keys() if classes.get(name) != shipped.get(name))
     if stale:
         sys.exit(f"{JAR.name} differs from its sources ({', '.join(stale)}): run scripts/build_spark_jar.py")
-    print(f"{JAR.name} matches its sources ({len(classes)} classes)")
+    print(f"{JAR.name} matches its sources ({len(classes)} entries)")
 
 
 if __name__ == "__main__":

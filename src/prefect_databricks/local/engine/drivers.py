@@ -85,7 +85,9 @@ def record_outcome(ctx: Context, entry: dict[str, Any], outcome: TaskOutcome) ->
     if outcome.task_values:
         values = run_local(ctx.run).setdefault("task_values", {})
         values.setdefault(entry["task_key"], {}).update(outcome.task_values)
-    return (Result.SUCCESS, "") if outcome.success else (Result.FAILED, outcome.message or FAILED_MESSAGE)
+    if outcome.success:
+        return Result.SUCCESS, outcome.message or ""  # a warning, such as the Delta stand-in's
+    return Result.FAILED, outcome.message or FAILED_MESSAGE
 
 
 class _ProcessDriver:

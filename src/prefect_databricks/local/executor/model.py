@@ -59,7 +59,8 @@ class TaskOutcome:
     sql_output: dict[str, Any] | None = None
     dbt_output: dict[str, Any] | None = None
     message: str | None = None
-    """The task run's state_message when it is not the generic failure (e.g. an install error)."""
+    """The task run's state_message when it is not the generic failure (e.g. an install error), or a
+    successful task's warning (e.g. that its Delta tables are parquet underneath)."""
 
 
 class TaskProcess(Protocol):

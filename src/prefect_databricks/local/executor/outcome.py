@@ -32,6 +32,7 @@ def read_outcome(
         error=None if success else _error(record, returncode, killed),
         error_trace=None if success else record.get("error_trace"),
         task_values=dict(record.get("task_values") or {}),
+        message=str(record["warning"]) if success and record.get("warning") else None,
     )
 
 

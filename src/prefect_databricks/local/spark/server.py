@@ -4,9 +4,10 @@ Started at most once (the first `spark` use of any task), stopped with the works
 block manager and the gRPC endpoint are pinned to 127.0.0.1 (`SPARK_LOCAL_IP`, `spark.driver.*`,
 `spark.connect.grpc.binding.address`). The same JVM serves the workspace's Hive metastore (embedded
 Derby in the data dir) over Thrift on 127.0.0.1 (`WorkspaceMetastore` in the shipped jar): the server's
-Spark and every JAR task use it by `thrift://` URI, so Derby has one owner. Tables default to parquet:
-Delta's jars come from Maven, which the local workspace does not download from, so `USING DELTA` fails
-(the task runner adds why).
+Spark and every JAR task use it by `thrift://` URI, so Derby has one owner. The jar also adds
+`WorkspaceExtensions`: `main.` and `hive_metastore.` names for the one metastore, and a `delta` data
+source that is parquet underneath (Delta's jars come from Maven, which the local workspace does not
+download from), the default format.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ __all__ = ["INSTALL_HINT", "SparkServer", "SparkUnavailable"]
 INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
 _CLASS = "prefect_databricks.local.spark.WorkspaceMetastore"
-_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
 _PID_FILE = "server.pid"
+# Compiled against pyspark's jars (scripts/build_spark_jar.py); the spark extra pins that pyspark minor.
+_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
+_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -175,7 +178,8 @@ def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> li
         "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{metastore_port}",
         "spark.prefect_databricks.metastore.port": str(metastore_port),
         "spark.prefect_databricks.metastore.db": str(home / "metastore_db"),
-        "spark.sql.sources.default": "parquet",
+        "spark.sql.sources.default": "delta",
+        "spark.sql.extensions": _EXTENSIONS,
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
     flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]

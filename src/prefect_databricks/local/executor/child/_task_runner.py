@@ -31,6 +31,7 @@ def main() -> int:
     dbruntime.configure_spark(spec.get("spark_conf", {}))
     record: dict[str, Any] = {"exit": None, "error": None, "error_trace": None}
     code = _run_recording(spec, record)
+    record["warning"] = dbruntime.warn_delta_stand_in()
     record = {key: shim.redact(value) if isinstance(value, str) else value for key, value in record.items()}
     record["task_values"] = shim.recorded_task_values()
     _write_result(spec["result_path"], record)

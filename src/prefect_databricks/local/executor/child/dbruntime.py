@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -22,18 +23,35 @@ from dbutils import _api
 __all__ = [
     "CATALOG_NOTE", "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import",
     "explain_spark_error", "run_sql", "spark_env", "spark_metastore", "spark_remote", "spark_session",
+    "warn_delta_stand_in",
 ]
 
 _TOKEN_VARIABLE = "SPARK_CONNECT_AUTHENTICATE_TOKEN"
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
+_DELTA_MISSING = (
+    "MERGE INTO, UPDATE, DELETE, time travel (VERSION/TIMESTAMP AS OF), DESCRIBE HISTORY/DETAIL, OPTIMIZE, "
+    "VACUUM, RESTORE and delta.tables do not work"
+)
 DELTA_NOTE = (
-    "Delta Lake is not available in the local workspace: delta-spark's jars come from Maven, which it does "
-    "not download from; tables default to parquet (drop USING DELTA / format(\"delta\"))"
+    "Delta tables in the local workspace are parquet underneath (a stand-in named delta: Delta Lake's jars "
+    f"come from Maven, which it does not download from): {_DELTA_MISSING}"
 )
 CATALOG_NOTE = (
-    "The local workspace has one catalog, spark_catalog (the Hive metastore in its data dir): name tables "
-    "<schema>.<table> or spark_catalog.<schema>.<table>; main. and hive_metastore. names are not resolved"
+    "The local workspace has one metastore (Hive, in its data dir), named main, hive_metastore and "
+    "spark_catalog: name tables <catalog>.<schema>.<table> with one of these, <schema>.<table> or <table>"
 )
+# Spark's errors for Delta's own operations on a parquet table: no such V2 operation, time travel,
+# or Delta-only statements (unknown to Spark's parser, or parsed as DESCRIBE of a column).
+_DELTA_ERRORS = re.compile(
+    r"UNSUPPORTED_FEATURE\.(TABLE_OPERATION|TIME_TRAVEL)|"
+    r"(?i:^\s*(OPTIMIZE|VACUUM|RESTORE|DESCRIBE\s+(HISTORY|DETAIL))\b)|`(HISTORY|DETAIL)` cannot be found",
+    re.MULTILINE,
+)
+# Spark's errors for a catalog that is not there (the extension's own, saveAsTable's, the session catalog's).
+_CATALOG_ERRORS = (
+    "CATALOG_NOT_FOUND", "REQUIRES_SINGLE_PART_NAMESPACE", "Couldn't find a catalog to handle the identifier",
+)
+_STAND_IN_KEY = "spark.prefect_databricks.delta_stand_in"
 _state: dict[str, Any] = {"session": None, "conf": {}}
 
 
@@ -111,15 +129,50 @@ def _installed(name: str) -> bool:
 
 
 def explain_spark_error(exc: BaseException) -> None:
-    """Add why to Spark's errors for Delta tables and Unity Catalog names, which do not say it."""
+    """Add why to Spark's errors for Delta's own operations and unknown catalogs, which do not say it."""
     text = str(exc)
     note = None
-    if "DATA_SOURCE_NOT_FOUND" in text and "delta" in text.lower():
+    if _is_delta_error(exc, text):
         note = DELTA_NOTE
-    elif "CATALOG_NOT_FOUND" in text or "REQUIRES_SINGLE_PART_NAMESPACE" in text:
+    elif any(sign in text for sign in _CATALOG_ERRORS):
         note = CATALOG_NOTE
     if note:
         vars(exc)["__notes__"] = [*getattr(exc, "__notes__", ()), note]  # add_note() is 3.11+
+
+
+def _is_delta_error(exc: BaseException, text: str) -> bool:
+    if isinstance(exc, ModuleNotFoundError):
+        return (exc.name or "").split(".")[0] == "delta"  # delta.tables: delta-spark is not installed
+    return bool(_DELTA_ERRORS.search(text)) or ("DATA_SOURCE_NOT_FOUND" in text and "delta" in text.lower())
+
+
+def warn_delta_stand_in() -> str | None:
+    """Print (and answer, for the task run's state_message) a warning naming the delta tables this task
+    created or wrote, which are parquet underneath; None when it wrote none.
+
+    The server's extension names them in the session's conf; only a session this task opened is asked.
+    """
+    session = _state["session"] or _active_connect_session()
+    if session is None:
+        return None
+    try:
+        tables = session.conf.get(_STAND_IN_KEY, "")
+    except Exception:  # the server is gone or the session broke: the task's own error says so
+        return None
+    if not tables:
+        return None
+    warning = (
+        f"WARNING: the local workspace stood in parquet for Delta: table(s) {tables.replace(',', ', ')} "
+        f"have provider delta but are parquet files; {_DELTA_MISSING}"
+    )
+    print(warning, file=sys.stderr)
+    return warning
+
+
+def _active_connect_session() -> Any:
+    """The Spark Connect session a Python file opened itself (None when it opened none)."""
+    module = sys.modules.get("pyspark.sql.connect.session")
+    return None if module is None else module.SparkSession.getActiveSession()
 
 
 def spark_remote() -> str:
