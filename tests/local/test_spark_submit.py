@@ -185,21 +185,25 @@ def _notebook_task(key: str, path: str, depends: str | None = None) -> jobs.Subm
 def test_a_jar_task_reads_and_writes_the_workspace_tables_by_name(
     sdk: WorkspaceClient, workspace: LocalWorkspace, app_jar: Path
 ) -> None:
-    """notebook writes → JAR `spark.table(...)` reads and `saveAsTable` writes → `%sql` reads.
+    """notebook writes → JAR `spark.table("main.…")` reads and `saveAsTable` writes → `%sql` reads.
 
     SparkJarTask.main_class_name (SDK digest): the JAR "must use SparkContext.getOrCreate", i.e. it runs
-    in the cluster's own Spark, whose metastore the notebooks share; here that is the workspace's [I]."""
+    in the cluster's own Spark, whose metastore the notebooks share; here that is the workspace's [I]. The
+    JVM has the notebooks' session extensions too: three-part names, and Delta (Databricks' default table
+    format) stood in by parquet, with the warning in the task's logs."""
     source, target = (unique(name).replace("-", "_") for name in ("jsrc", "jdst"))
     library = _upload_jar(workspace.workspace.dbfs_root(), app_jar)
     writer = import_notebook(sdk, WRITE.format(table=source))
     reader = import_notebook(sdk, READ.format(table=target))
     written, jar, read = run_tasks(
         sdk, _notebook_task("write", writer),
-        _tables_task("jar", library, f"default.{source}", f"default.{target}", "write"),
+        _tables_task("jar", library, f"main.default.{source}", f"hive_metastore.default.{target}", "write"),
         _notebook_task("read", reader, "jar"), timeout=240)
     assert written.error is None, written.error_trace
     assert jar.error is None, jar.logs[-3000:]
-    assert f"read=3 wrote=default.{target}" in jar.logs
+    assert f"read=3 wrote=hive_metastore.default.{target}" in jar.logs
+    warning = f"stood in parquet for Delta: table(s) spark_catalog.default.{target} have provider delta"
+    assert warning in jar.logs
     assert read.error is None, read.error_trace
     assert json.loads(read.notebook_output.result) == [["a", 40], ["b", 20]]
 

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from ..errors import InvalidParameterValue, InvalidState
-from ..spark.server import SparkUnavailable
+from ..spark.server import SPARK_EXTENSIONS, SPARK_JAR, SparkUnavailable
 from ..state import LOCAL_USER
 from .app import Call
 from .faults import FaultSwitch, parse_spec
@@ -71,14 +71,15 @@ async def reset_requests(call: Call) -> dict[str, object]:
 
 async def spark_remote(call: Call) -> dict[str, object]:
     """The Spark Connect URL (started on first call) and its client token, its metastore and warehouse,
-    and its start-up time."""
+    the jar of the workspace's session extensions (for JVM tasks), and its start-up time."""
     spark = call.surface.spark
     try:
         remote = await anyio.to_thread.run_sync(spark.remote)
     except SparkUnavailable as exc:
         raise InvalidState(str(exc)) from None
     return {"remote": remote, "token": spark.token, "metastore": spark.metastore,
-            "warehouse": str(spark.warehouse), "startup_seconds": spark.startup_seconds}
+            "warehouse": str(spark.warehouse), "jar": str(SPARK_JAR), "extensions": SPARK_EXTENSIONS,
+            "startup_seconds": spark.startup_seconds}
 
 
 async def get_admins(call: Call) -> dict[str, Any]:

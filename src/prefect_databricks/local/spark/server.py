@@ -25,15 +25,15 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["INSTALL_HINT", "SparkServer", "SparkUnavailable"]
+__all__ = ["INSTALL_HINT", "SPARK_EXTENSIONS", "SPARK_JAR", "SparkServer", "SparkUnavailable"]
 
 INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
 _CLASS = "prefect_databricks.local.spark.WorkspaceMetastore"
 _PID_FILE = "server.pid"
 # Compiled against pyspark's jars (scripts/build_spark_jar.py); the spark extra pins that pyspark minor.
-_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
-_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
+SPARK_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
+SPARK_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -179,13 +179,13 @@ def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> li
         "spark.prefect_databricks.metastore.port": str(metastore_port),
         "spark.prefect_databricks.metastore.db": str(home / "metastore_db"),
         "spark.sql.sources.default": "delta",
-        "spark.sql.extensions": _EXTENSIONS,
+        "spark.sql.extensions": SPARK_EXTENSIONS,
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
     flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
     return [
         str(spark_home / "bin" / "spark-submit"), "--master", "local[2]", "--class", _CLASS, *flags,
-        "--driver-class-path", str(_JAR),
+        "--driver-class-path", str(SPARK_JAR),
         "--driver-java-options", f"-Dderby.system.home={home}", "spark-internal",
     ]
 

@@ -35,8 +35,8 @@ def run_spark_submit(spec: dict[str, Any]) -> None:
         env.update(dbruntime.spark_env())
         where = ["--remote", env["SPARK_REMOTE"]]
     else:
-        where = ["--master", "local[2]"]
-        metastore = dbruntime.spark_metastore()
+        metastore, jar = dbruntime.spark_jvm()
+        where = ["--master", "local[2]", "--driver-class-path", jar]
         _warn_overridden(metastore, conf, spec["options"])
     cluster = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
     pinned = [item for key, value in metastore.items() for item in ("--conf", f"{key}={value}")]

@@ -22,7 +22,7 @@ from dbutils import _api
 
 __all__ = [
     "CATALOG_NOTE", "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import",
-    "explain_spark_error", "run_sql", "spark_env", "spark_metastore", "spark_remote", "spark_session",
+    "explain_spark_error", "run_sql", "spark_env", "spark_jvm", "spark_remote", "spark_session",
     "warn_delta_stand_in",
 ]
 
@@ -52,6 +52,7 @@ _CATALOG_ERRORS = (
     "CATALOG_NOT_FOUND", "REQUIRES_SINGLE_PART_NAMESPACE", "Couldn't find a catalog to handle the identifier",
 )
 _STAND_IN_KEY = "spark.prefect_databricks.delta_stand_in"
+_NOTICE_KEY = "spark.prefect_databricks.delta_notice"  # a JVM task prints this (%s: the tables) itself
 _state: dict[str, Any] = {"session": None, "conf": {}}
 
 
@@ -161,12 +162,14 @@ def warn_delta_stand_in() -> str | None:
         return None
     if not tables:
         return None
-    warning = (
-        f"WARNING: the local workspace stood in parquet for Delta: table(s) {tables.replace(',', ', ')} "
-        f"have provider delta but are parquet files; {_DELTA_MISSING}"
-    )
+    warning = _stand_in_warning(tables.replace(",", ", "))
     print(warning, file=sys.stderr)
     return warning
+
+
+def _stand_in_warning(tables: str) -> str:
+    return (f"WARNING: the local workspace stood in parquet for Delta: table(s) {tables} have provider delta "
+            f"but are parquet files; {_DELTA_MISSING}")
 
 
 def _active_connect_session() -> Any:
@@ -181,13 +184,19 @@ def spark_remote() -> str:
     return _remote()
 
 
-def spark_metastore() -> dict[str, str]:
-    """The Spark conf pointing a JVM task at the workspace's metastore and warehouse (starts the server)."""
+def spark_jvm() -> tuple[dict[str, str], str]:
+    """What a JVM task (spark-submit of a JAR) is given: the Spark conf pointing it at the workspace's
+    metastore and warehouse with the workspace's session extensions (three-part names, the delta
+    stand-in, whose writes it names on stderr), and the jar that holds them (starts the server)."""
     _require_extra()
     answer = _api.call("POST", "/local-api/spark", {})
-    return {"spark.sql.catalogImplementation": "hive",
+    conf = {"spark.sql.catalogImplementation": "hive",
             "spark.hadoop.hive.metastore.uris": answer["metastore"],
-            "spark.sql.warehouse.dir": answer["warehouse"]}
+            "spark.sql.warehouse.dir": answer["warehouse"],
+            "spark.sql.extensions": answer["extensions"],
+            "spark.sql.sources.default": "delta",
+            _NOTICE_KEY: _stand_in_warning("%s")}
+    return conf, answer["jar"]
 
 
 def spark_env() -> dict[str, str]:

@@ -14,10 +14,13 @@ import scala.runtime.BoxedUnit;
 
 /**
  * After analysis: names every `delta` table a plan creates or writes in the session's conf
- * (`spark.prefect_databricks.delta_stand_in`), so the task can warn that it is parquet underneath.
+ * (`spark.prefect_databricks.delta_stand_in`), so the task can warn that it is parquet underneath; a JVM
+ * task, which has no client to ask, prints the warning given as `spark.prefect_databricks.delta_notice`.
  */
 final class DeltaWriteMarker extends AbstractFunction1<LogicalPlan, BoxedUnit> {
   static final String KEY = "spark.prefect_databricks.delta_stand_in";
+  /** Set for JVM tasks, which have no client to ask: a warning printed on stderr, %s the new tables. */
+  static final String NOTICE = "spark.prefect_databricks.delta_notice";
 
   private final SparkSession session;
 
@@ -50,10 +53,16 @@ final class DeltaWriteMarker extends AbstractFunction1<LogicalPlan, BoxedUnit> {
     });
     if (!tables.isEmpty()) {
       String before = session.conf().get(KEY, "");
+      Set<String> fresh = new LinkedHashSet<>(tables);
       for (String name : before.isEmpty() ? new String[0] : before.split(",")) {
+        fresh.remove(name);
         tables.add(name);
       }
       session.conf().set(KEY, String.join(",", tables));
+      String notice = session.conf().get(NOTICE, "");
+      if (!notice.isEmpty() && !fresh.isEmpty()) {
+        System.err.println(notice.replace("%s", String.join(", ", fresh)));
+      }
     }
     return BoxedUnit.UNIT;
   }
