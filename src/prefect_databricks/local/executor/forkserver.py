@@ -5,7 +5,9 @@ imported the task runner (a few ms instead of a fresh interpreter's ~30 ms of CP
 whenever the warm path cannot start this task exactly as a cold spawn would (server not up yet or
 gone, a different interpreter, interpreter start-up variables that differ), and the caller then spawns
 cold (also when a PYTHONPATH entry holds a `sitecustomize`, which only start-up runs); a server that
-died is started again for later tasks. No socket file: the pair is inherited.
+died is started again for later tasks. No socket file: the pair is inherited. The runner spec goes in
+the request (a file only when it is too large for one message), and the fork creates the task's
+directory and log file itself, so a launch costs the workspace's loop no file-system call.
 """
 
 from __future__ import annotations
@@ -24,12 +26,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .outcome import SPEC_FILE
+
 __all__ = ["WARM", "ForkServer", "WarmChild"]
 
 _SERVER = Path(__file__).with_name("child") / "_forkserver.py"
 _RUNNER = _SERVER.with_name("_task_runner.py")
 _REPLY_TIMEOUT = 5.0
-_MAX_MESSAGE = 1 << 20
+_MAX_MESSAGE = 1 << 16
+_MAX_REQUEST = 1 << 16
+"""Requests up to this size go in one message (the fork server reads up to twice that); a larger spec
+goes in a file beside the task instead."""
 _STARTUP_PREFIXES = ("PYTHON", "LC_")
 _STARTUP_NAMES = frozenset({"LANG", "HOME"})
 _CUSTOMIZE = ("sitecustomize.py", "sitecustomize", "usercustomize.py", "usercustomize")
@@ -55,6 +62,12 @@ class WarmChild:
             self._pid = self.server.pid_of(self.request_id)
             self._unknown = self._pid is None
         return self._pid
+
+    @property
+    def launch_error(self) -> str | None:
+        """Why the fork ended before running the task (its directory or log file failed), else None."""
+        pid = self._pid
+        return self.server.launch_error(pid) if pid is not None else None
 
     def exited(self) -> bool:
         """Whether the task has exited (its pid stays reserved until `release`)."""
@@ -93,23 +106,35 @@ class ForkServer:
         self._ids = itertools.count(1)
         self._replies: dict[int, int] = {}
         self._exits: dict[int, int] = {}
+        self._errors: dict[int, str] = {}
         self._live: set[int] = set()
         self._orphans: set[int] = set()
         self._unwatched: set[int] = set()
         self._owner = os.getpid()
 
-    def spawn(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_fd: int) -> WarmChild | None:
-        """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold."""
-        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != 3 or not self._compatible(env):
+    def spawn(
+        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path | int,
+        spec: dict[str, Any] | None = None,
+    ) -> WarmChild | None:
+        """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold.
+
+        `log` is the log file the fork creates (with `cwd`), or an open fd; `spec` is the runner's spec,
+        sent with the request (argv then holds no spec path) and its `result_path` cleared by the fork.
+        """
+        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != (2 if spec else 3):
+            return None
+        if not self._compatible(env):
             return None
         with self._lock:
             if not self._up():
                 return None
             assert self._sock is not None
             request_id = next(self._ids)
-            request = {"op": "spawn", "id": request_id, "argv": list(argv), "cwd": str(cwd), "env": dict(env)}
+            message = _request(request_id, list(argv), cwd, env, log, spec)
+            if message is None:
+                return None
             try:
-                socket.send_fds(self._sock, [json.dumps(request).encode()], [log_fd])
+                socket.send_fds(self._sock, [message], [log] if isinstance(log, int) else [])
             except OSError:
                 self._lose()
                 return None
@@ -154,10 +179,16 @@ class ForkServer:
             return False
         return False
 
+    def launch_error(self, pid: int) -> str | None:
+        """The reason the fork server gave with `pid`'s exit when the fork never ran its task."""
+        with self._lock:
+            return self._errors.get(pid)
+
     def reap(self, pid: int) -> None:
         """Tell the fork server to reap `pid` (exited, its stragglers killed)."""
         with self._lock:
             self._exits.pop(pid, None)
+            self._errors.pop(pid, None)
             self._live.discard(pid)
             self._orphans.discard(pid)
             if self._sock is not None:
@@ -259,6 +290,8 @@ class ForkServer:
         elif message["op"] == "exited":
             pid = int(message["pid"])
             self._exits[pid] = int(message["returncode"])
+            if message.get("error"):
+                self._errors[pid] = str(message["error"])
             if pid in self._unwatched:
                 self._unwatched.discard(pid)
                 self.reap(pid)
@@ -270,6 +303,7 @@ class ForkServer:
         self._sock, self._process, self._ready, self._owner = None, None, False, os.getpid()
         self._replies.clear()
         self._exits.clear()
+        self._errors.clear()
         self._live.clear()
         self._unwatched.clear()
 
@@ -286,6 +320,27 @@ class ForkServer:
         self._replies.clear()
         self._live.clear()
         self._unwatched.clear()
+
+
+def _request(
+    request_id: int, argv: list[str], cwd: Path, env: Mapping[str, str], log: Path | int,
+    spec: dict[str, Any] | None,
+) -> bytes | None:
+    """The spawn message; a spec too large for one message goes in a file (None: not even then)."""
+    request: dict[str, Any] = {"op": "spawn", "id": request_id, "argv": argv, "cwd": str(cwd),
+                               "env": dict(env)}
+    if not isinstance(log, int):
+        request["log"] = str(log)
+    if spec is not None:
+        request["clear"] = spec["result_path"]
+        request["spec"] = spec
+    message = json.dumps(request).encode()
+    if len(message) > _MAX_REQUEST and spec is not None:
+        cwd.mkdir(parents=True, exist_ok=True)
+        (cwd / SPEC_FILE).write_text(json.dumps(spec), encoding="utf-8")
+        request["argv"], request["spec"] = [*argv, str(cwd / SPEC_FILE)], None
+        message = json.dumps(request).encode()
+    return message if len(message) <= _MAX_REQUEST else None
 
 
 def _server_env(environ: Mapping[str, str]) -> dict[str, str]:

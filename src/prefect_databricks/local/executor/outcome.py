@@ -9,10 +9,12 @@ from typing import Any
 
 from .model import TaskOutcome
 
-__all__ = ["LOG_FILE", "RESULT_FILE", "read_outcome"]
+__all__ = ["LOG_FILE", "RESULT_FILE", "SPEC_FILE", "read_outcome"]
 
 RESULT_FILE = "result.json"
 LOG_FILE = "output.log"
+SPEC_FILE = "task.json"
+"""The runner spec, when it goes by file (cold starts, and specs too large for the fork server's socket)."""
 
 
 def read_outcome(
@@ -42,7 +44,7 @@ def tail(path: Path, limit: int) -> tuple[str, bool]:
             size = handle.seek(0, 2)
             handle.seek(max(0, size - limit))
             data = handle.read(limit)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # never created: the launch failed
         return "", False
     return data.decode("utf-8", errors="ignore"), size > limit
 

@@ -1,13 +1,15 @@
 """The warm launcher: an interpreter that has imported the task runner and forks one task process per request.
 
 Started by the workspace (``python _forkserver.py FD``) with one end of a Unix socket pair as FD. Each
-request carries a task's argv, environment and working directory, and its log file as a passed fd. The
-fork runs in its own session, with the request's environment, argv, sys.path, cwd and default signal
-handlers, and never serves a second task: no module state carries from one task to the next. A pid is
-sent back once the fork leads its own session (so its group can be killed from then on), exits are
-reported, and a pid is reaped only when the workspace says so (after it has killed the task's stragglers,
-so the group id stays reserved until then). A task exits as a script does, but without tearing every
-module down (see ``_exit``). Standard library only; it ends when the workspace goes away.
+request carries a task's argv, environment, working directory and runner spec, and its log file: a path
+the fork creates (with the working directory), so the workspace's loop never waits on the file system,
+or a passed fd. The fork runs in its own session, with the request's environment, argv, sys.path, cwd
+and default signal handlers, and never serves a second task: no module state carries from one task to
+the next. A pid is sent back once the fork leads its own session (so its group can be killed from then
+on), exits are reported (with the reason when the fork could not create its directory or log), and a pid
+is reaped only when the workspace says so (after it has killed the task's stragglers, so the group id
+stays reserved until then). A task exits as a script does, but without tearing every module down (see
+``_exit``). Standard library only; it ends when the workspace goes away.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from typing import Any
 
 import _task_runner
 
-_MAX_MESSAGE = 1 << 20
+_MAX_MESSAGE = 1 << 17
+_LAUNCH_FAILED = 71  # EX_OSERR: the fork could not create its working directory or log file
 _EXITED = os.WEXITED | os.WNOHANG | os.WNOWAIT
 _OWN_PATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
 _BASE_PATH = [entry for entry in sys.path[1:] if entry not in _OWN_PATH]
@@ -41,6 +44,7 @@ class _Server:
         self.selector = selectors.DefaultSelector()
         self.selector.register(sock, selectors.EVENT_READ)
         self.children: dict[int, int | None] = {}  # pid -> its pidfd (None where pidfds are missing)
+        self.launches: dict[int, int] = {}  # pid -> the pipe its launch error (if any) arrives on
         self.reported: set[int] = set()
 
     def serve(self) -> dict[str, Any] | None:
@@ -70,30 +74,32 @@ class _Server:
         pid = os.fork()
         if pid == 0:
             os.close(ready)
-            self._become_task(fds[0], leader)
+            self._become_task(message, fds, leader)
             return True
         os.close(leader)
-        os.read(ready, 1)  # EOF once the child leads its own session: its group can be killed from now on
-        os.close(ready)
-        os.close(fds[0])
+        for fd in fds:
+            os.close(fd)
+        os.read(ready, 1)  # a byte once the child leads its own session: its group can be killed from now on
         self.children[pid] = self._pidfd(pid)
+        self.launches[pid] = ready
         self._send({"op": "spawned", "id": message["id"], "pid": pid})
         return False
 
-    def _become_task(self, log_fd: int, leader: int) -> None:
+    def _become_task(self, message: dict[str, Any], fds: list[int], leader: int) -> None:
         os.setsid()
-        os.close(leader)
+        os.write(leader, b"s")
         self.selector.close()
-        for fd in self.children.values():
-            if fd is not None:
-                os.close(fd)
+        for fd in [*(fd for fd in self.children.values() if fd is not None), *self.launches.values()]:
+            os.close(fd)
         self.sock.close()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
+        os.close(devnull)
+        log_fd = fds[0] if fds else _create_log(message, leader)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        os.close(devnull)
         os.close(log_fd)
+        os.close(leader)
 
     def _pidfd(self, pid: int) -> int | None:
         try:
@@ -113,18 +119,50 @@ class _Server:
             fd = self.children[pid]
             if fd is not None:
                 self.selector.unregister(fd)
-            self._send({"op": "exited", "pid": pid, "returncode": code})
+            report: dict[str, Any] = {"op": "exited", "pid": pid, "returncode": code}
+            error = self._launch_error(pid)
+            if error:
+                report["error"] = error
+            self._send(report)
+
+    def _launch_error(self, pid: int) -> str:
+        """What the exited fork wrote on its launch pipe: empty unless its directory or log failed."""
+        fd = self.launches.pop(pid, None)
+        if fd is None:
+            return ""
+        os.set_blocking(fd, False)
+        chunks = []
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(fd, 4096):
+                chunks.append(chunk)
+        os.close(fd)
+        return b"".join(chunks).decode("utf-8", errors="replace")
 
     def _reap(self, pid: int) -> None:
         if pid in self.children:
             os.waitpid(pid, 0)
             fd = self.children.pop(pid)
             self.reported.discard(pid)
-            if fd is not None:
-                os.close(fd)
+            for owned in (fd, self.launches.pop(pid, None)):
+                if owned is not None:
+                    os.close(owned)
 
     def _send(self, message: dict[str, Any]) -> None:
         self.sock.send(json.dumps(message).encode())
+
+
+def _create_log(request: dict[str, Any], leader: int) -> int:
+    """In the forked child: its working directory and log file (no stale result left in it); a failure is
+    written to the launch pipe for the server's exit report, and the fork ends."""
+    try:
+        os.makedirs(request["cwd"], exist_ok=True)
+        if request.get("clear"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(request["clear"])
+        return os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        os.write(leader, f"the task's directory or log file could not be created: {exc}".encode())
+        os._exit(_LAUNCH_FAILED)
 
 
 def _run_task(request: dict[str, Any]) -> int:
@@ -140,7 +178,7 @@ def _run_task(request: dict[str, Any]) -> int:
     extra = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
     sys.path[:] = [os.path.dirname(sys.argv[0]), *extra, *_BASE_PATH]
     importlib.invalidate_caches()
-    return int(_task_runner.main())
+    return int(_task_runner.main(request.get("spec")))
 
 
 def _exit(code: int) -> None:

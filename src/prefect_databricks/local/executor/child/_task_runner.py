@@ -1,5 +1,7 @@
 """Runs one task in a fresh interpreter (``python _task_runner.py spec.json``) and writes its result file.
 
+Forked by the warm launcher, it gets the spec itself instead of a file (``main(spec)``).
+
 Standard library only, so a task starts fast. The spec names the kind (notebook cells, a Python
 file or a package entry point); stdout/stderr go wherever the parent pointed them.
 """
@@ -21,10 +23,11 @@ import dbutils as shim
 __all__ = ["main"]
 
 
-def main() -> int:
-    """Run the task described by the spec file in argv[1]; the exit code is 0 only on success."""
-    with open(sys.argv[1], encoding="utf-8") as handle:
-        spec = json.load(handle)
+def main(spec: dict[str, Any] | None = None) -> int:
+    """Run the task `spec` describes (else the spec file in argv[1]); the exit code is 0 only on success."""
+    if spec is None:
+        with open(sys.argv[1], encoding="utf-8") as handle:
+            spec = json.load(handle)
     shim.install_redaction()
     notebook_path = spec["path"] if spec["kind"] == "notebook" else ""
     shim.configure(spec.get("parameters", {}), spec["task_key"], spec.get("task_values", {}), notebook_path)
@@ -79,10 +82,10 @@ def _error_line(exc: BaseException) -> str:
 
 
 def _write_result(path: str, record: dict[str, Any]) -> None:
-    partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as handle:
+    """Written in place: it is read only once this process has exited, and a file cut short (the process
+    killed mid-write) reads as no record at all, as a missing one does."""
+    with open(path, "w", encoding="utf-8") as handle:
         json.dump(record, handle)
-    os.replace(partial, path)
 
 
 def _main_module(path: str, search_dir: str) -> dict[str, Any]:
