@@ -135,6 +135,7 @@ def test_notebook_has_spark_only_with_pyspark(tmp_path: Path) -> None:
 def test_public_interface() -> None:
     assert executor.__all__ == [
         "OUTPUT_LIMIT",
+        "WARM",
         "TaskContext",
         "TaskOutcome",
         "TaskProcess",

@@ -270,3 +270,17 @@ def test_a_fork_that_cannot_create_its_directory_fails_saying_so(tmp_path: Path)
     assert not outcome.success
     assert "the task's directory or log file could not be created" in (outcome.error or ""), outcome.error
     assert "Not a directory" in (outcome.error or "")
+
+
+@pytest.mark.parametrize("size", [10, 100_000])
+def test_a_result_comes_with_the_exit_or_by_file_when_large(tmp_path: Path, size: int) -> None:
+    """A forked task's small result record (exit value, task values) comes back with its exit report, no
+    result file written; a large one (100 kB, escaped non-ASCII) in the result file, intact either way."""
+    value = "ü☃\"\\" * size
+    notebook = (f"dbutils.jobs.taskValues.set('n', {size})\n"
+                f"dbutils.notebook.exit({value!r})\n").encode()
+    outcome = _wait(start_task({"task_key": "main", "notebook_task": {"notebook_path": "/nb"}},
+                               _ctx(tmp_path, {"/nb": notebook})))
+    assert outcome.success, outcome.error_trace
+    assert outcome.notebook_result == value and outcome.task_values == {"n": size}
+    assert (tmp_path / "result.json").exists() == (size > 1000)

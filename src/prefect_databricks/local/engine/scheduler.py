@@ -19,6 +19,7 @@ import logging
 import os
 from typing import Any
 
+from ..executor import WARM
 from ..runs.admission import try_admit
 from ..runs.bookkeeping import task_local
 from ..runs.documents import set_state, task_runs
@@ -56,6 +57,8 @@ class Scheduler:
         self.timetable = Timetable(ws)
         self.continuous = Continuous(ws)
         self.wakeup = ws.doorbell()
+        self._saved: dict[str, dict[str, Any]] = {}
+        """The documents this loop saved since the last read, by the text stored (see `_active_runs`)."""
 
     def tick(self) -> None:
         """Start due scheduled runs, advance every active run once; synchronous, so no request interleaves."""
@@ -117,19 +120,26 @@ class Scheduler:
 
     def _record_groups(self, run: dict[str, Any]) -> None:
         """Keep each new task process's group id with its task run, for `reconcile` after a crash; read at
-        the save, not at the launch, so launching several tasks never waits for each one's pid."""
+        the save, not at the launch, so launching several tasks never waits for each one's pid (a forked
+        one's is waited for here, so a saved RUNNING task run always has its group id)."""
         for entry in task_runs(run):
             process = self.procs.running.get(entry["run_id"])
             if process is not None and "pgid" not in task_local(entry):
-                task_local(entry)["pgid"] = getattr(process, "pid", None)
+                started = getattr(process, "started_pid", None)
+                task_local(entry)["pgid"] = started() if started else getattr(process, "pid", None)
 
     def _active_runs(self) -> list[dict[str, Any]]:
-        return self.ws.store.active_runs()
+        """The active runs; one this loop saved last tick and nobody changed since is not parsed again
+        (a run of 1,000 tasks is ~750 kB of JSON)."""
+        saved, self._saved = self._saved, {}
+        return self.ws.store.active_runs(saved)
 
     def _save(self, run: dict[str, Any]) -> None:
         self._record_groups(run)
         active = not LifeCycle(run["state"]["life_cycle_state"]).is_terminal
-        self.ws.store.put_run(run, active=active)
+        text = self.ws.store.put_run(run, active=active)
+        if active:
+            self._saved[text] = run
 
 
 async def run_scheduler(ws: Workspace) -> None:
@@ -144,6 +154,7 @@ async def run_scheduler(ws: Workspace) -> None:
             except Exception:  # the store failing once must not stop the loop
                 _log.exception("Scheduler tick failed")
             exits.watch(pid for p in scheduler.procs.running.values() if (pid := getattr(p, "pid", None)))
+            exits.watch_launcher(WARM.events(), WARM.drain)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scheduler.wakeup.wait(), TICK_SECONDS)
             scheduler.wakeup.clear()

@@ -8,6 +8,8 @@ entry of the run's `tasks`. The caller writes the run back to the store once the
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from ..runs.bookkeeping import run_local, task_local
@@ -19,7 +21,10 @@ from .drivers import Context, Driver, Processes, nested_driver_for
 from .for_each import ForEachDriver
 from .stepper import end_task_run, step_task_run, stop_task_run
 
-__all__ = ["finish_run", "step_run"]
+__all__ = ["STEP_SECONDS", "finish_run", "step_run"]
+
+STEP_SECONDS = 0.2
+"""How long one step of a run may go on stepping task runs as their processes exit."""
 
 _FOR_EACH = ForEachDriver()
 _ENDED = frozenset(life.value for life in LifeCycle if life.is_terminal)
@@ -52,24 +57,57 @@ _JOB_TASKS = _JobTasks()
 
 
 def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> bool:
-    """Advance `run` as far as it can go now; True if the document changed."""
+    """Advance `run` as far as it can go now; True if the document changed.
+
+    While its task processes run, it goes on stepping as they exit (waiting for the launcher's exit
+    reports between passes) for up to `STEP_SECONDS`, so a run of many short tasks is read and written
+    back once per step, not once per task; requests wait at most that long.
+    """
     step = Context(ws, run, procs, now)
     local = run_local(run)
     if local.get("cancel") or _job_timed_out(step):
         _stop_all(step, Result.CANCELED if local.get("cancel") else Result.TIMEDOUT)
-    progressed = True
-    while progressed:
-        progressed = False
-        step.latest = latest_entries(run)
-        for entry in [e for e in step.latest.values() if e["state"]["life_cycle_state"] not in _ENDED]:
-            progressed |= _step_entry(step, entry)
+    queued = deque(e for e in latest_entries(run).values() if _waits_for_a_process(e))
+    waiting = {id(e) for e in queued}
+    deadline = time.monotonic() + STEP_SECONDS
+    while True:
+        progressed = _pass(step, queued, waiting)
         step.changed |= progressed
+        if progressed:
+            continue
+        remaining = deadline - time.monotonic()
+        busy = any(entry["run_id"] in procs.running for entry in step.latest.values())
+        if not busy or remaining <= 0 or not procs.wait_for_exit(remaining):
+            break
+        step.now = ws.now_ms()
     if all(LifeCycle(e["state"]["life_cycle_state"]).is_terminal for e in latest_entries(run).values()):
-        finish_run(run, now)
+        finish_run(run, step.now)
         return True
     if step.changed and run["state"]["life_cycle_state"] == LifeCycle.PENDING.value:
         set_state(run, LifeCycle.RUNNING)
     return step.changed
+
+
+def _pass(step: Context, queued: deque[dict[str, Any]], waiting: set[int]) -> bool:
+    """Step every task run that can move once; those waiting for a process only while slots are free."""
+    progressed = False
+    step.latest = latest_entries(step.run)
+    for entry in [e for e in step.latest.values()
+                  if e["state"]["life_cycle_state"] not in _ENDED and id(e) not in waiting]:
+        progressed |= _step_entry(step, entry)
+    while queued and step.procs.free:
+        entry = queued.popleft()
+        waiting.discard(id(entry))
+        progressed |= _step_entry(step, entry)
+    return progressed
+
+
+def _waits_for_a_process(entry: dict[str, Any]) -> bool:
+    """A pending task run that starts as soon as a process slot is free, and that nothing else moves
+    during one step (requests, such as a cancel, never interleave with it): each pass skips these, and
+    they start in order while slots are free (a run of many tasks has most of them here)."""
+    return (entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value and not entry.get("disabled")
+            and not task_local(entry).get("cancel") and _JOB_TASKS.driver(entry).needs_process)
 
 
 def finish_run(run: dict[str, Any], now: int) -> None:

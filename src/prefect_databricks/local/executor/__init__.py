@@ -21,6 +21,7 @@ from typing import Any
 
 from .environments import environment_spec
 from .export import export_notebook_html
+from .forkserver import WARM
 from .kinds import prepare, task_kind
 from .model import OUTPUT_LIMIT, TaskContext, TaskOutcome, TaskProcess, UnsupportedTask
 from .process import FinishedTask, LocalTaskProcess
@@ -31,6 +32,7 @@ from .venvs import built_python
 
 __all__ = [
     "OUTPUT_LIMIT",
+    "WARM",
     "TaskContext",
     "TaskOutcome",
     "TaskProcess",

@@ -35,18 +35,17 @@ _RUNNER = _SERVER.with_name("_task_runner.py")
 _REPLY_TIMEOUT = 5.0
 _MAX_MESSAGE = 1 << 16
 _MAX_REQUEST = 1 << 16
-"""Requests up to this size go in one message (the fork server reads up to twice that); a larger spec
-goes in a file beside the task instead."""
+"""Requests up to this size go in one message; a larger spec goes in a file beside the task instead."""
+_REPORTED = ("error", "result")
+"""What an exit report may carry besides the return code: the launch error, the runner's small result."""
 _STARTUP_PREFIXES = ("PYTHON", "LC_")
 _STARTUP_NAMES = frozenset({"LANG", "HOME"})
 _CUSTOMIZE = ("sitecustomize.py", "sitecustomize", "usercustomize.py", "usercustomize")
 
 
 class WarmChild:
-    """A task process forked by the fork server: its pid and exit status arrive over the socket.
-
-    The pid is asked for only when needed, so launching several tasks does not wait for each fork.
-    """
+    """A task process forked by the fork server: its pid, exit status and small result come over the socket
+    (never waited for but to kill it), so launching several tasks does not wait for each fork."""
 
     def __init__(self, server: ForkServer, request_id: int) -> None:
         self.server = server
@@ -57,23 +56,38 @@ class WarmChild:
 
     @property
     def pid(self) -> int | None:
-        """The task's pid (its group id); None if the fork server died before saying it."""
+        """The task's pid (its group id), waiting for the fork server's answer; None if it died first."""
         if self._pid is None and not self._unknown:
             self._pid = self.server.pid_of(self.request_id)
             self._unknown = self._pid is None
         return self._pid
 
     @property
+    def known_pid(self) -> int | None:
+        """The task's pid if the fork server has answered already; never waits."""
+        if self._pid is None and not self._unknown:
+            try:
+                self._pid = self.server.answered(self.request_id)
+            except ConnectionError:
+                self._unknown = True
+        return self._pid
+
+    @property
     def launch_error(self) -> str | None:
         """Why the fork ended before running the task (its directory or log file failed), else None."""
-        pid = self._pid
-        return self.server.launch_error(pid) if pid is not None else None
+        return self.server.reported(self._pid, "error") if self._pid is not None else None
+
+    @property
+    def result(self) -> str | None:
+        """The runner's result record when it came with the exit report (small ones), else None."""
+        return self.server.reported(self._pid, "result") if self._pid is not None else None
 
     def exited(self) -> bool:
-        """Whether the task has exited (its pid stays reserved until `release`)."""
-        pid = self.pid
+        """Whether the task has exited (its pid stays reserved until `release`); never waits: a task whose
+        fork the server has not answered yet has not exited, unless the server died."""
+        pid = self.known_pid
         if pid is None:
-            return True
+            return self._unknown
         if self.returncode is None:
             self.returncode = self.server.exit_status(pid)
         return self.returncode is not None or self.server.lost(pid)
@@ -106,7 +120,7 @@ class ForkServer:
         self._ids = itertools.count(1)
         self._replies: dict[int, int] = {}
         self._exits: dict[int, int] = {}
-        self._errors: dict[int, str] = {}
+        self._reports: dict[int, dict[str, str]] = {}
         self._live: set[int] = set()
         self._orphans: set[int] = set()
         self._unwatched: set[int] = set()
@@ -121,9 +135,8 @@ class ForkServer:
         `log` is the log file the fork creates (with `cwd`), or an open fd; `spec` is the runner's spec,
         sent with the request (argv then holds no spec path) and its `result_path` cleared by the fork.
         """
-        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != (2 if spec else 3):
-            return None
-        if not self._compatible(env):
+        shape = len(argv) == (2 if spec else 3) and list(argv[:2]) == [sys.executable, str(_RUNNER)]
+        if not shape or not self._compatible(env):
             return None
         with self._lock:
             if not self._up():
@@ -148,6 +161,40 @@ class ForkServer:
             except (OSError, TimeoutError):
                 self._lose()
                 return None
+
+    def answered(self, request_id: int) -> int | None:
+        """The pid of `request_id` if the fork server sent it yet; ConnectionError if it died first."""
+        with self._lock:
+            self._drain()
+            if request_id in self._replies:
+                return self._replies.pop(request_id)
+            if self._sock is None:
+                raise ConnectionError("the fork server stopped")
+            return None
+
+    def events(self) -> socket.socket | None:
+        """The socket the fork server's answers and exit reports arrive on, while it runs (to watch)."""
+        return self._sock
+
+    def drain(self) -> bool:
+        """Read what the fork server has sent (for the scheduler's event loop); True if a task exited."""
+        with self._lock:
+            if self._sock is None:
+                return False
+            before = len(self._exits)
+            self._drain()
+            return len(self._exits) != before or self._sock is None  # an exit, or the server died
+
+    def wait_for_exit(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for an exit report (or the server's death); True if one came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.drain():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._sock is None:
+                return False
+            self.wait_readable(remaining)
 
     def warm_up(self, timeout: float = 0.0) -> bool:
         """Start the server if it is not running; wait up to `timeout` seconds for it to be ready."""
@@ -179,16 +226,16 @@ class ForkServer:
             return False
         return False
 
-    def launch_error(self, pid: int) -> str | None:
-        """The reason the fork server gave with `pid`'s exit when the fork never ran its task."""
+    def reported(self, pid: int, field: str) -> str | None:
+        """What came with `pid`'s exit report: its launch "error" or its runner's "result" record."""
         with self._lock:
-            return self._errors.get(pid)
+            return self._reports.get(pid, {}).get(field)
 
     def reap(self, pid: int) -> None:
         """Tell the fork server to reap `pid` (exited, its stragglers killed)."""
         with self._lock:
             self._exits.pop(pid, None)
-            self._errors.pop(pid, None)
+            self._reports.pop(pid, None)
             self._live.discard(pid)
             self._orphans.discard(pid)
             if self._sock is not None:
@@ -290,8 +337,8 @@ class ForkServer:
         elif message["op"] == "exited":
             pid = int(message["pid"])
             self._exits[pid] = int(message["returncode"])
-            if message.get("error"):
-                self._errors[pid] = str(message["error"])
+            if said := {field: str(message[field]) for field in _REPORTED if field in message}:
+                self._reports[pid] = said
             if pid in self._unwatched:
                 self._unwatched.discard(pid)
                 self.reap(pid)
@@ -301,11 +348,8 @@ class ForkServer:
         if self._sock is not None:
             self._sock.close()
         self._sock, self._process, self._ready, self._owner = None, None, False, os.getpid()
-        self._replies.clear()
-        self._exits.clear()
-        self._errors.clear()
-        self._live.clear()
-        self._unwatched.clear()
+        for kept in (self._replies, self._exits, self._reports, self._live, self._unwatched):
+            kept.clear()
 
     def _lose(self) -> None:
         """Forget a dead (or closing) server: its tasks' exits can no longer be reported."""
@@ -317,9 +361,8 @@ class ForkServer:
             self._process.wait()
         self._orphans.update(self._live - set(self._exits))
         self._sock, self._process, self._ready = None, None, False
-        self._replies.clear()
-        self._live.clear()
-        self._unwatched.clear()
+        for kept in (self._replies, self._live, self._unwatched):
+            kept.clear()
 
 
 def _request(

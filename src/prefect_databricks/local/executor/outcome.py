@@ -18,10 +18,12 @@ SPEC_FILE = "task.json"
 
 
 def read_outcome(
-    workdir: Path, returncode: int | None, *, notebook: bool, limit: int, killed: bool = False
+    workdir: Path, returncode: int | None, *, notebook: bool, limit: int, killed: bool = False,
+    record_text: str | None = None,
 ) -> TaskOutcome:
-    """The outcome of the process that ran in ``workdir``; ``killed`` marks a run ended by ``kill()``."""
-    record = _read_record(workdir / RESULT_FILE)
+    """The outcome of the process that ran in ``workdir``; ``killed`` marks a run ended by ``kill()``;
+    ``record_text`` is the runner's record when it came by the launcher instead of the result file."""
+    record = _read_record(workdir / RESULT_FILE) if record_text is None else _parse_record(record_text)
     success = returncode == 0 and not killed and not record.get("error")
     result, truncated = _notebook_result(record, notebook=notebook, success=success, limit=limit)
     logs, logs_truncated = ("", False) if notebook else tail(workdir / LOG_FILE, limit)
@@ -52,8 +54,15 @@ def tail(path: Path, limit: int) -> tuple[str, bool]:
 def _read_record(path: Path) -> dict[str, Any]:
     """What the runner recorded; empty when it could not write it (killed, ``os._exit``, crash)."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return _parse_record(path.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+def _parse_record(text: str) -> dict[str, Any]:
+    try:
+        record = json.loads(text)
+    except ValueError:
         return {}
     return record if isinstance(record, dict) else {}
 

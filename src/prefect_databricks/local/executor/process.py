@@ -42,12 +42,20 @@ class Child(Protocol):
         """The process id, also its process group id (None: never known, the launcher died first)."""
 
     @property
+    def known_pid(self) -> int | None:
+        """The pid if known yet, without waiting for the launcher's answer."""
+
+    @property
     def returncode(self) -> int | None:
         """Its return code once known (negative: the signal that ended it)."""
 
     @property
     def launch_error(self) -> str | None:
         """Why it ended before running the task (its workdir or log could not be created), else None."""
+
+    @property
+    def result(self) -> str | None:
+        """The runner's result record if it came with the exit (else it is in the result file)."""
 
     def exited(self) -> bool:
         """Whether it has exited; its pid stays reserved (not reaped) until ``release``/``wait``."""
@@ -74,14 +82,19 @@ class LocalTaskProcess:
 
     @property
     def pid(self) -> int | None:
-        """The child's pid, which is also its process group id (None if it was never known)."""
+        """The child's pid, also its process group id, if known yet (a forked one's arrives a little after
+        the launch; never waited for here)."""
+        return self._process.known_pid
+
+    def started_pid(self) -> int | None:
+        """The pid, waiting (briefly) for the launcher's answer if it has not come yet."""
         return self._process.pid
 
     def poll(self) -> TaskOutcome | None:
         """The outcome once the process has exited (its stragglers are then killed), else ``None``."""
         if self._outcome is not None or not (self._killed or self._process.exited()):
             return self._outcome
-        launch_error = self._process.launch_error
+        launch_error, record = self._process.launch_error, self._process.result
         if not self._killed:
             _kill_group(self._process.pid)
             self._process.release()
@@ -91,6 +104,7 @@ class LocalTaskProcess:
             notebook=self._notebook,
             limit=self._limit,
             killed=self._killed,
+            record_text=record,
         )
         self._outcome.sql_output = self._sql_output
         self._outcome.dbt_output = dbt_output(self.workdir) if self._dbt else None
@@ -149,8 +163,9 @@ class _ColdChild:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
-        self.pid = process.pid
+        self.pid = self.known_pid = process.pid
         self.launch_error: str | None = None
+        self.result: str | None = None
 
     @property
     def returncode(self) -> int | None:

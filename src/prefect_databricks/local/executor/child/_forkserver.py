@@ -30,6 +30,7 @@ from typing import Any
 import _task_runner
 
 _MAX_MESSAGE = 1 << 17
+_RESULT = "R"  # marks a result record on the launch pipe (the runner's `result_fd`)
 _LAUNCH_FAILED = 71  # EX_OSERR: the fork could not create its working directory or log file
 _EXITED = os.WEXITED | os.WNOHANG | os.WNOWAIT
 _OWN_PATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
@@ -99,7 +100,10 @@ class _Server:
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
-        os.close(leader)
+        if message.get("spec") is not None:
+            message["spec"]["result_fd"] = leader  # a small result goes back on the launch pipe
+        else:
+            os.close(leader)
 
     def _pidfd(self, pid: int) -> int | None:
         try:
@@ -120,13 +124,14 @@ class _Server:
             if fd is not None:
                 self.selector.unregister(fd)
             report: dict[str, Any] = {"op": "exited", "pid": pid, "returncode": code}
-            error = self._launch_error(pid)
-            if error:
-                report["error"] = error
+            said = self._launch_pipe(pid)
+            if said:
+                report["result" if said.startswith(_RESULT) else "error"] = said.removeprefix(_RESULT)
             self._send(report)
 
-    def _launch_error(self, pid: int) -> str:
-        """What the exited fork wrote on its launch pipe: empty unless its directory or log failed."""
+    def _launch_pipe(self, pid: int) -> str:
+        """What the exited fork wrote on its launch pipe: its result record (marked), why its directory or
+        log failed, or nothing (its result, if any, is then in its result file)."""
         fd = self.launches.pop(pid, None)
         if fd is None:
             return ""

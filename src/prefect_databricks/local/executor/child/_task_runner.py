@@ -22,6 +22,9 @@ import dbutils as shim
 
 __all__ = ["main"]
 
+_PIPED_RESULT = 16384
+"""Result records up to this many characters (ASCII: `json.dumps` escapes the rest) go on the pipe."""
+
 
 def main(spec: dict[str, Any] | None = None) -> int:
     """Run the task `spec` describes (else the spec file in argv[1]); the exit code is 0 only on success."""
@@ -36,7 +39,7 @@ def main(spec: dict[str, Any] | None = None) -> int:
     code = _run_recording(spec, record)
     record = {key: shim.redact(value) if isinstance(value, str) else value for key, value in record.items()}
     record["task_values"] = shim.recorded_task_values()
-    _write_result(spec["result_path"], record)
+    _write_result(spec, record)
     return code
 
 
@@ -81,11 +84,16 @@ def _error_line(exc: BaseException) -> str:
     return " ".join([first, *getattr(exc, "__notes__", ())])
 
 
-def _write_result(path: str, record: dict[str, Any]) -> None:
-    """Written in place: it is read only once this process has exited, and a file cut short (the process
-    killed mid-write) reads as no record at all, as a missing one does."""
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
+def _write_result(spec: dict[str, Any], record: dict[str, Any]) -> None:
+    """A small record goes on the warm launcher's pipe (`result_fd`, empty until now, so the write never
+    blocks), a larger one to the result file, written in place: both are read only once this process
+    has exited, and a record cut short (killed mid-write) reads as none at all, as a missing one does."""
+    text = json.dumps(record)
+    if spec.get("result_fd") is not None and len(text) <= _PIPED_RESULT:
+        os.write(spec["result_fd"], ("R" + text).encode())
+        return
+    with open(spec["result_path"], "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _main_module(path: str, search_dir: str) -> dict[str, Any]:
