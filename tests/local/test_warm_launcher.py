@@ -260,7 +260,7 @@ def test_the_task_token_is_in_no_file_and_no_command_line(tmp_path: Path, warm: 
 
 
 def test_a_fork_that_cannot_create_its_directory_fails_saying_so(tmp_path: Path) -> None:
-    """The fork creates the task's directory and log itself; when it cannot, the task run fails with the
+    """The fork server creates the task's directory and log; when it cannot, the task run fails with the
     reason (here: a file where the directory should be), not a bare exit code."""
     (tmp_path / "taken").write_text("a file, not a directory")
     script = tmp_path / "ok.py"

@@ -67,16 +67,15 @@ def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> 
     local = run_local(run)
     if local.get("cancel") or _job_timed_out(step):
         _stop_all(step, Result.CANCELED if local.get("cancel") else Result.TIMEDOUT)
-    queued = deque(e for e in latest_entries(run).values() if _waits_for_a_process(e))
-    waiting = {id(e) for e in queued}
+    live = _Live(step)
     deadline = time.monotonic() + STEP_SECONDS
     while True:
-        progressed = _pass(step, queued, waiting)
+        progressed = live.step_all()
         step.changed |= progressed
         if progressed:
             continue
         remaining = deadline - time.monotonic()
-        busy = any(entry["run_id"] in procs.running for entry in step.latest.values())
+        busy = any(entry["run_id"] in procs.running for entry in live.moving)
         if not busy or remaining <= 0 or not procs.wait_for_exit(remaining):
             break
         step.now = ws.now_ms()
@@ -88,18 +87,36 @@ def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> 
     return step.changed
 
 
-def _pass(step: Context, queued: deque[dict[str, Any]], waiting: set[int]) -> bool:
-    """Step every task run that can move once; those waiting for a process only while slots are free."""
-    progressed = False
-    step.latest = latest_entries(step.run)
-    for entry in [e for e in step.latest.values()
-                  if e["state"]["life_cycle_state"] not in _ENDED and id(e) not in waiting]:
-        progressed |= _step_entry(step, entry)
-    while queued and step.procs.free:
-        entry = queued.popleft()
-        waiting.discard(id(entry))
-        progressed |= _step_entry(step, entry)
-    return progressed
+class _Live:
+    """The task runs of one step that can move, kept between its passes so that a pass costs what moves,
+    not the whole run: those waiting for a process apart (`queued`, in order), the others (`moving`)."""
+
+    def __init__(self, step: Context) -> None:
+        self.step = step
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Sort the run's latest task runs afresh (at the start, and when a retry was added)."""
+        self.count = len(entries(self.step.run))
+        self.step.latest = latest_entries(self.step.run)
+        self.queued = deque(e for e in self.step.latest.values() if _waits_for_a_process(e))
+        waiting = {id(e) for e in self.queued}
+        self.moving = [e for e in self.step.latest.values()
+                       if e["state"]["life_cycle_state"] not in _ENDED and id(e) not in waiting]
+
+    def step_all(self) -> bool:
+        """One pass: every moving task run once, then queued ones while process slots are free."""
+        if len(entries(self.step.run)) != self.count:
+            self.refresh()
+        progressed = False
+        for entry in self.moving:
+            progressed |= _step_entry(self.step, entry)
+        while self.queued and self.step.procs.free:
+            entry = self.queued.popleft()
+            progressed |= _step_entry(self.step, entry)
+            self.moving.append(entry)
+        self.moving = [e for e in self.moving if e["state"]["life_cycle_state"] not in _ENDED]
+        return progressed
 
 
 def _waits_for_a_process(entry: dict[str, Any]) -> bool:

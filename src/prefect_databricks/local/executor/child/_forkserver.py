@@ -2,14 +2,14 @@
 
 Started by the workspace (``python _forkserver.py FD``) with one end of a Unix socket pair as FD. Each
 request carries a task's argv, environment, working directory and runner spec, and its log file: a path
-the fork creates (with the working directory), so the workspace's loop never waits on the file system,
-or a passed fd. The fork runs in its own session, with the request's environment, argv, sys.path, cwd
-and default signal handlers, and never serves a second task: no module state carries from one task to
-the next. A pid is sent back once the fork leads its own session (so its group can be killed from then
-on), exits are reported (with the reason when the fork could not create its directory or log), and a pid
-is reaped only when the workspace says so (after it has killed the task's stragglers, so the group id
-stays reserved until then). A task exits as a script does, but without tearing every module down (see
-``_exit``). Standard library only; it ends when the workspace goes away.
+this server creates (with the working directory), so the workspace's loop never waits on the file
+system, or a passed fd. The fork runs in its own session, with the request's environment, argv,
+sys.path, cwd and default signal handlers, and never serves a second task: no module state carries
+from one task to the next. A pid is sent back once the fork leads its own session (so its group can be
+killed from then on), exits are reported (with the runner's small result, or the reason the directory
+or log could not be made), and a pid is reaped only when the workspace says so (after it has killed
+the task's stragglers, so the group id stays reserved until then). A task exits as a script does, but
+without tearing every module down (see ``_exit``). Standard library only; it ends with the workspace.
 """
 
 from __future__ import annotations
@@ -71,11 +71,13 @@ class _Server:
 
     def _spawn(self, message: dict[str, Any], fds: list[int]) -> bool:
         """Fork the task; True in the child (which returns to run it), False in this server."""
+        log = fds[0] if fds else _create_log(message)
+        fds = fds if fds or isinstance(log, str) else [log]
         ready, leader = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(ready)
-            self._become_task(message, fds, leader)
+            self._become_task(message, log, leader)
             return True
         os.close(leader)
         for fd in fds:
@@ -86,9 +88,12 @@ class _Server:
         self._send({"op": "spawned", "id": message["id"], "pid": pid})
         return False
 
-    def _become_task(self, message: dict[str, Any], fds: list[int], leader: int) -> None:
+    def _become_task(self, message: dict[str, Any], log: int | str, leader: int) -> None:
         os.setsid()
         os.write(leader, b"s")
+        if isinstance(log, str):  # its directory or log could not be created: say why, and end
+            os.write(leader, log.encode())
+            os._exit(_LAUNCH_FAILED)
         self.selector.close()
         for fd in [*(fd for fd in self.children.values() if fd is not None), *self.launches.values()]:
             os.close(fd)
@@ -96,10 +101,9 @@ class _Server:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        log_fd = fds[0] if fds else _create_log(message, leader)
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        os.close(log_fd)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
         if message.get("spec") is not None:
             message["spec"]["result_fd"] = leader  # a small result goes back on the launch pipe
         else:
@@ -156,9 +160,9 @@ class _Server:
         self.sock.send(json.dumps(message).encode())
 
 
-def _create_log(request: dict[str, Any], leader: int) -> int:
-    """In the forked child: its working directory and log file (no stale result left in it); a failure is
-    written to the launch pipe for the server's exit report, and the fork ends."""
+def _create_log(request: dict[str, Any]) -> int | str:
+    """The task's working directory and log file (no stale result left in it), made here, one at a time
+    (tasks making them at once contend for their shared parent directory); else why they failed."""
     try:
         os.makedirs(request["cwd"], exist_ok=True)
         if request.get("clear"):
@@ -166,8 +170,7 @@ def _create_log(request: dict[str, Any], leader: int) -> int:
                 os.unlink(request["clear"])
         return os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     except OSError as exc:
-        os.write(leader, f"the task's directory or log file could not be created: {exc}".encode())
-        os._exit(_LAUNCH_FAILED)
+        return f"the task's directory or log file could not be created: {exc}"
 
 
 def _run_task(request: dict[str, Any]) -> int:
