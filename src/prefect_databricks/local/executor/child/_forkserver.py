@@ -45,7 +45,8 @@ class _Server:
         self.selector = selectors.DefaultSelector()
         self.selector.register(sock, selectors.EVENT_READ)
         self.children: dict[int, int | None] = {}  # pid -> its pidfd (None where pidfds are missing)
-        self.launches: dict[int, int] = {}  # pid -> the pipe its launch error (if any) arrives on
+        self.launches: dict[int, int] = {}  # pid -> its launch pipe: session led, then result or error
+        self.unanswered: dict[int, int] = {}  # pid -> its request id, until it leads its own session
         self.reported: set[int] = set()
 
     def serve(self) -> dict[str, Any] | None:
@@ -54,6 +55,8 @@ class _Server:
         while True:
             polling = any(fd is None for fd in self.children.values())
             for key, _ in self.selector.select(0.05 if polling else None):
+                if key.data is not None:  # a launch pipe: that fork leads its own session now
+                    self._answer(key.data)
                 if key.fileobj is not self.sock:
                     continue
                 message, fds = self._receive()
@@ -82,11 +85,21 @@ class _Server:
         os.close(leader)
         for fd in fds:
             os.close(fd)
-        os.read(ready, 1)  # a byte once the child leads its own session: its group can be killed from now on
         self.children[pid] = self._pidfd(pid)
         self.launches[pid] = ready
-        self._send({"op": "spawned", "id": message["id"], "pid": pid})
+        self.unanswered[pid] = message["id"]
+        self.selector.register(ready, selectors.EVENT_READ, pid)  # answered once it leads its session
         return False
+
+    def _answer(self, pid: int) -> None:
+        """Send `pid` once the fork has written its first byte: it leads its own session, so its group
+        can be killed from now on (the next requests are served meanwhile)."""
+        request_id = self.unanswered.pop(pid, None)
+        if request_id is None:
+            return
+        self.selector.unregister(self.launches[pid])
+        os.read(self.launches[pid], 1)
+        self._send({"op": "spawned", "id": request_id, "pid": pid})
 
     def _become_task(self, message: dict[str, Any], log: int | str, leader: int) -> None:
         os.setsid()
@@ -123,6 +136,7 @@ class _Server:
             if info is None:
                 continue
             code = info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+            self._answer(pid)
             self.reported.add(pid)
             fd = self.children[pid]
             if fd is not None:
