@@ -3,8 +3,9 @@ runs, reconciles crashes.
 
 Every ≈50 ms (or at once when a request or a task process's exit wakes it) one synchronous tick
 starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
-back-filled), reads the active runs, advances each (steps.step_run) and writes back what
-changed before anything else can read it.
+back-filled), reads the active runs, advances each (steps.step_run: while short task processes keep
+ending, for up to TICK_BUDGET_SECONDS in all) and writes back what changed before anything else can
+read it.
 No thread per run: task processes are polled, never waited on. On start, the runs a crash left
 with a task run RUNNING are ended as INTERNAL_ERROR, their processes killed (what they were doing
 is lost); every other acknowledged run (queued, or admitted and waiting for a task-process slot or a
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from typing import Any
 
 from ..executor import WARM
@@ -32,9 +34,12 @@ from .process_exits import ExitWatch
 from .steps import step_run
 from .timetable import Timetable
 
-__all__ = ["TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
+__all__ = ["TICK_BUDGET_SECONDS", "TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
 
 TICK_SECONDS = 0.05
+TICK_BUDGET_SECONDS = 0.2
+"""How long the runs' steps of one tick may go on stepping task processes as they exit (see steps.py):
+requests wait at most about that long while short tasks keep ending."""
 _CRASH_MESSAGE = (
     "The local workspace stopped while this run was active; the run was ended when the workspace "
     "started again."
@@ -69,9 +74,10 @@ class Scheduler:
         except Exception:  # a broken schedule must not stop the runs already going
             _log.exception("Starting scheduled runs failed")
         runs = self._active_runs()
+        until = time.monotonic() + TICK_BUDGET_SECONDS
         for run in runs:
             try:
-                self._advance(run, self.ws.now_ms())
+                self._advance(run, self.ws.now_ms(), until)
             except Exception as exc:  # a broken run ends; the others go on
                 _log.exception("Scheduling run %s failed", run["run_id"])
                 self._end_active(run, f"The local workspace failed to run this run: {exc}")
@@ -83,12 +89,12 @@ class Scheduler:
         for task_run_id in set(self.procs.running) - known:
             self.procs.kill(task_run_id)
 
-    def _advance(self, run: dict[str, Any], now: int) -> None:
+    def _advance(self, run: dict[str, Any], now: int, until: float) -> None:
         if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
             if try_admit(self.ws, run, now):
-                step_run(self.ws, run, self.procs, now)
+                step_run(self.ws, run, self.procs, now, until)
                 self._save(run)
-        elif step_run(self.ws, run, self.procs, now):
+        elif step_run(self.ws, run, self.procs, now, until):
             self._save(run)
 
     def reconcile(self) -> None:

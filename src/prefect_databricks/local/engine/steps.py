@@ -21,10 +21,10 @@ from .drivers import Context, Driver, Processes, nested_driver_for
 from .for_each import ForEachDriver
 from .stepper import end_task_run, step_task_run, stop_task_run
 
-__all__ = ["STEP_SECONDS", "finish_run", "step_run"]
+__all__ = ["EXIT_WAIT_SECONDS", "finish_run", "step_run"]
 
-STEP_SECONDS = 0.2
-"""How long one step of a run may go on stepping task runs as their processes exit."""
+EXIT_WAIT_SECONDS = 0.02
+"""How long a step that changed its run waits for a task process to exit before it ends."""
 
 _FOR_EACH = ForEachDriver()
 _ENDED = frozenset(life.value for life in LifeCycle if life.is_terminal)
@@ -56,27 +56,29 @@ class _JobTasks:
 _JOB_TASKS = _JobTasks()
 
 
-def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> bool:
+def step_run(
+    ws: Workspace, run: dict[str, Any], procs: Processes, now: int, until: float | None = None
+) -> bool:
     """Advance `run` as far as it can go now; True if the document changed.
 
-    While its task processes run, it goes on stepping as they exit (waiting for the launcher's exit
-    reports between passes) for up to `STEP_SECONDS`, so a run of many short tasks is read and written
-    back once per step, not once per task; requests wait at most that long.
+    Once the step changed something and while its task processes run, it goes on stepping them as
+    they exit (waiting up to `EXIT_WAIT_SECONDS` at a time for the launcher's exit reports) until the
+    `until` monotonic time, so a run of many short tasks is written back once per tick, not once per
+    task; a step that changed nothing, or whose tasks go on longer, ends at once.
     """
     step = Context(ws, run, procs, now)
     local = run_local(run)
     if local.get("cancel") or _job_timed_out(step):
         _stop_all(step, Result.CANCELED if local.get("cancel") else Result.TIMEDOUT)
     live = _Live(step)
-    deadline = time.monotonic() + STEP_SECONDS
     while True:
         progressed = live.step_all()
         step.changed |= progressed
         if progressed:
             continue
-        remaining = deadline - time.monotonic()
-        busy = any(entry["run_id"] in procs.running for entry in live.moving)
-        if not busy or remaining <= 0 or not procs.wait_for_exit(remaining):
+        remaining = (until or 0) - time.monotonic()
+        busy = step.changed and any(entry["run_id"] in procs.running for entry in live.moving)
+        if not busy or remaining <= 0 or not procs.wait_for_exit(min(remaining, EXIT_WAIT_SECONDS)):
             break
         step.now = ws.now_ms()
     if all(LifeCycle(e["state"]["life_cycle_state"]).is_terminal for e in latest_entries(run).values()):
