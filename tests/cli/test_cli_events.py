@@ -28,6 +28,7 @@ from prefect.client.orchestration import get_client
 from prefect.events.filters import EventFilter, EventResourceFilter
 from prefect.settings import PREFECT_API_URL
 
+from polling import wait_until
 from prefect_databricks.local import LocalWorkspace
 from prefect_databricks.waiting.events import run_resource_id
 
@@ -38,14 +39,7 @@ _EXE = str(Path(sys.executable).with_name("prefect-databricks"))
 
 
 def _wait(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
+    return wait_until(check, what, timeout, interval=0.2)
 
 
 def _ended(http: httpx.Client, run_id: int) -> bool:

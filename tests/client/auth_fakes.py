@@ -107,14 +107,21 @@ class TokenServer:
 
     @contextmanager
     def running(self) -> Iterator[TokenServer]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(self._server):
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(5)
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[None]:
+    """Serve `server` from a thread for the block's duration, then shut it down and close it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 def sent_headers(creds: Any, calls: int = 1, pause: float = 0.0) -> list[dict[str, str]]:

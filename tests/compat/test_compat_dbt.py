@@ -1,27 +1,35 @@
 """`dbt_task` with a real dbt (dbt-core + dbt-spark, a cached venv of its own) against the workspace's Spark.
 
 Fields per Jobs API 2.2 `DbtTask` (`commands` must start with `dbt`, at most 10; `source` GIT is refused
-here) and `RunOutput.dbt_output` (`artifacts_link`, `artifacts_headers`), from
-../shared/spec/jobs-api-2.2.sdk-digest.json. Nothing is mocked: the runs go through the official SDK.
+here; `project_directory`/`profiles_directory` from the workspace when `source` is WORKSPACE, the default
+without `git_source`), run-now's and repair's `dbt_commands` ("An array of commands to execute for jobs
+with the dbt task") and `RunOutput.dbt_output` (`artifacts_link`: "A pre-signed URL to download the
+(compressed) dbt artifacts", `artifacts_headers`: "headers to send when retrieving the artifact"), from
+../shared/spec/jobs-api-2.2.sdk-digest.json. Nothing is mocked: the runs go through the official SDK and
+the artifacts come over plain HTTP.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import importlib.util
+import io
 import json
 import tarfile
 import time
+import uuid
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
+from typing import Any
 
+import httpx
 import pytest
 from compat_helpers import client_python
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 from databricks.sdk.service import workspace as files
 
+from polling import wait_until
 from prefect_databricks.local import LocalWorkspace
 
 pytestmark = pytest.mark.skipif(
@@ -39,6 +47,15 @@ MODELS = {
     "models/schema.yml": "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n"
                          "        tests: [not_null, unique]\n",
 }
+PROFILES = """shop:
+  target: local
+  outputs:
+    local:
+      type: spark
+      method: session
+      host: localhost
+      schema: {schema}
+"""
 READ = """# Databricks notebook source
 # MAGIC %sql
 # MAGIC SELECT total FROM {schema}.totals
@@ -62,15 +79,20 @@ def _outputs(sdk: WorkspaceClient, *tasks: jobs.SubmitTask) -> list[jobs.RunOutp
     return [sdk.jobs.get_run_output(by_key[task.task_key]) for task in tasks]
 
 
-def test_dbt_runs_two_models_and_a_notebook_reads_them(
-    workspace: LocalWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`dbt run` + `dbt test` with a generated profile; the next task reads the table through `%sql`."""
-    wrapper = tmp_path / "bin" / "dbt"  # the cached venv was renamed after its build: stale shebangs
+@pytest.fixture
+def dbt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached venv's dbt as the workspace's (a wrapper: the venv was renamed after its build, so its
+    scripts' shebangs are stale)."""
+    wrapper = tmp_path / "bin" / "dbt"
     wrapper.parent.mkdir()
     wrapper.write_text(f'#!/bin/sh\nexec "{client_python("dbt")}" -m dbt.cli.main "$@"\n')
     wrapper.chmod(0o700)
     monkeypatch.setenv("PREFECT_DATABRICKS_LOCAL_DBT", str(wrapper))
+
+
+@pytest.mark.usefixtures("dbt")
+def test_dbt_runs_two_models_and_a_notebook_reads_them(workspace: LocalWorkspace, tmp_path: Path) -> None:
+    """`dbt run` + `dbt test` with a generated profile; the next task reads the table through `%sql`."""
     tmp_path = tmp_path / "project"
     for name, text in MODELS.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -88,11 +110,8 @@ def test_dbt_runs_two_models_and_a_notebook_reads_them(
     assert dbt_out.error is None, dbt_out.logs
     assert "$ dbt test" in dbt_out.logs and "PASS=2" in dbt_out.logs
     assert read_out.notebook_output.result == "42"
-    assert dbt_out.dbt_output.artifacts_headers == {}
-    link = url2pathname(urlparse(dbt_out.dbt_output.artifacts_link).path)
-    with tarfile.open(link) as archive:
-        results = json.load(archive.extractfile("run_results.json"))  # type: ignore[arg-type]
-        assert "manifest.json" in archive.getnames()
+    names, results = _artifacts(dbt_out.dbt_output)
+    assert "manifest.json" in names
     assert [r["status"] for r in results["results"]] == ["pass", "pass"]
     assert not (tmp_path / "target").exists(), "dbt ran on a copy: the project stays clean"
 
@@ -107,6 +126,62 @@ def test_dbt_task_fields_the_workspace_cannot_honour_are_refused(workspace: Loca
     assert "all commands must start with dbt" in (a.error or "")
     assert "only the hive_metastore (spark_catalog) catalog" in (b.error or "")
     assert "from source GIT" in (c.error or "")
+
+
+@pytest.mark.usefixtures("dbt")
+def test_a_workspace_project_runs_run_now_dbt_commands_then_a_repairs(workspace: LocalWorkspace) -> None:
+    """The project and its profiles are workspace folders uploaded with the Workspace API (models in a
+    subfolder); run-now's `dbt_commands` replace the task's commands, and a repair's replace those."""
+    sdk = WorkspaceClient(host=workspace.host, token=workspace.token)
+    tag = uuid.uuid4().hex[:10]
+    schema, profiles = f"dbt_ws_{tag}", f"/Workspace/Shared/profiles-{tag}"
+    project = f"/Workspace/Users/local-user@localhost/shop-{tag}"
+    uploads = {f"{project}/{name.replace('models/', 'models/marts/')}": text for name, text in MODELS.items()}
+    uploads[f"{profiles}/profiles.yml"] = PROFILES.format(schema=schema)
+    for path, text in uploads.items():
+        sdk.workspace.mkdirs(path.rsplit("/", 1)[0])
+        sdk.workspace.import_(path, content=_b64(text), format=files.ImportFormat.AUTO)
+    task = jobs.Task(task_key="dbt", dbt_task=jobs.DbtTask(
+        commands=["dbt run", "dbt test"], project_directory=project, profiles_directory=profiles))
+    job_id = sdk.jobs.create(name=f"dbt-ws-{tag}", tasks=[task]).job_id or 0
+    run_id = sdk.jobs.run_now(job_id, dbt_commands=["dbt run --select orders"]).run_id
+    first = _ended_output(sdk, run_id)
+    assert first.error is None, first.logs
+    assert "$ dbt run --select orders" in (first.logs or "") and "$ dbt test" not in (first.logs or "")
+    assert f"{schema}.orders" in (first.logs or ""), "the workspace profiles.yml's schema"
+    assert [r["unique_id"] for r in _artifacts(first.dbt_output)[1]["results"]] == ["model.shop.orders"]
+
+    sdk.jobs.repair_run(run_id, rerun_tasks=["dbt"], dbt_commands=["dbt test --select orders"])
+    second = _ended_output(sdk, run_id)
+    assert second.error is None, second.logs
+    assert "$ dbt test --select orders" in (second.logs or "") and "PASS=2" in (second.logs or "")
+    run = sdk.jobs.get_run(run_id)
+    assert run.overriding_parameters is not None
+    assert run.overriding_parameters.dbt_commands == ["dbt test --select orders"]
+
+
+def _ended_output(sdk: WorkspaceClient, run_id: int) -> jobs.RunOutput:
+    """The output of the latest attempt of the run's one task, once the run has ended."""
+
+    def ended() -> jobs.Run | None:
+        run = sdk.jobs.get_run(run_id)
+        return run if run.state is not None and run.state.life_cycle_state in _ENDED else None
+
+    run = wait_until(ended, f"run {run_id} to end", _WAIT_SECONDS, interval=0.2)
+    latest = max(run.tasks or [], key=lambda task: task.attempt_number or 0)
+    return sdk.jobs.get_run_output(latest.run_id or 0)
+
+
+def _artifacts(output: jobs.DbtOutput | None) -> tuple[list[str], Any]:
+    """The names in the artifacts tarball and its `run_results.json`, fetched with a plain GET of the
+    pre-signed link (no token) and the headers get-output says to send."""
+    assert output is not None and output.artifacts_link is not None
+    response = httpx.get(output.artifacts_link, headers=output.artifacts_headers or {}, timeout=30)
+    assert response.status_code == 200, response.text
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(response.content))) as archive:
+        member = archive.extractfile("run_results.json")
+        assert member is not None
+        return archive.getnames(), json.load(member)
 
 
 def _b64(text: str) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -26,6 +29,7 @@ __all__ = [
     "final_flow_run",
     "flow_run_logs",
     "pid_written",
+    "prefect_process",
     "py_task",
     "request_counts",
     "reset_request_counts",
@@ -33,6 +37,23 @@ __all__ = [
     "state_names",
     "waiting_parent",
 ]
+
+
+@contextmanager
+def prefect_process(
+    command: list[str], cwd: Path, host: str, token: str, **settings: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A runner or worker on the session's Prefect server and workspace; SIGTERM stops it at the end."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "DATABRICKS_HOST": host,
+           "DATABRICKS_TOKEN": token, "PREFECT_RUNNER_POLL_FREQUENCY": "1", **settings}
+    process = subprocess.Popen(command, env=env, cwd=cwd)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def py_task(key: str, script: Path, *params: Any, **extra: Any) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 from prefect.settings import PREFECT_API_URL
 
+from polling import wait_until
 from prefect_databricks import DatabricksCredentials
 from prefect_databricks.local import LocalWorkspace
 
@@ -47,14 +48,7 @@ def _example() -> ModuleType:
 
 
 def _wait(check: Callable[[], Any], what: str, timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
+    return wait_until(check, what, timeout, interval=0.5)
 
 
 def _query(work: Callable[[Any], Any]) -> Any:

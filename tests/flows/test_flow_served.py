@@ -24,6 +24,7 @@ from flow_helpers import (
     eventually,
     final_flow_run,
     flow_run_logs,
+    prefect_process,
     py_task,
     state_names,
     waiting_parent,
@@ -31,7 +32,6 @@ from flow_helpers import (
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.objects import FlowRun
-from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelling
 from runner_serve import POLL, TIMEOUT, WAITING
 
@@ -49,19 +49,9 @@ _PARENTS = ("sync-parent", "async-parent", "sync-parent-timeout", "async-parent-
 @pytest.fixture(scope="module")
 def runner(workspace: LocalWorkspace, prefect_harness: str) -> Iterator[subprocess.Popen[bytes]]:
     """The runner serving every deployment; stopped with SIGTERM at the end of the module."""
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "DATABRICKS_HOST": workspace.host,
-        "DATABRICKS_TOKEN": workspace.token,
-    }
-    process = subprocess.Popen([sys.executable, str(_SERVE)], env=env, cwd=_SERVE.parent)
-    try:
+    command = [sys.executable, str(_SERVE)]
+    with prefect_process(command, _SERVE.parent, workspace.host, workspace.token) as process:
         yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -22,12 +22,12 @@ from flow_helpers import (
     eventually,
     final_flow_run,
     flow_run_logs,
+    prefect_process,
     state_names,
     waiting_parent,
 )
 from prefect import Flow
 from prefect.client.orchestration import PrefectClient, get_client
-from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelling
 from runner_serve import POLL
 
@@ -44,21 +44,10 @@ _DEPLOYMENT = "sync-parent/worker"
 @pytest.fixture(scope="module")
 def worker(workspace: LocalWorkspace, prefect_harness: str) -> Iterator[subprocess.Popen[bytes]]:
     """`prefect worker start --type process` on a pool of its own; SIGTERM stops it at the module's end."""
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "DATABRICKS_HOST": workspace.host,
-        "DATABRICKS_TOKEN": workspace.token,
-    }
     command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", _POOL, "--type", "process"]
-    process = subprocess.Popen(command, env=env, cwd=_HERE)
-    try:
+    with prefect_process(command, _HERE, workspace.host, workspace.token,
+                         PREFECT_WORKER_QUERY_SECONDS="1") as process:
         yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

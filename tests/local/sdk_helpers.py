@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs, workspace
 from runs_helpers import unique
 
-__all__ = ["import_notebook", "run_tasks", "submit_notebook"]
+__all__ = ["import_notebook", "run_tasks", "submit_notebook", "wait_for_run"]
 
 _ENDED = (jobs.RunLifeCycleState.TERMINATED, jobs.RunLifeCycleState.SKIPPED,
           jobs.RunLifeCycleState.INTERNAL_ERROR)
+_ACTIVE = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
 
 
 def import_notebook(sdk: WorkspaceClient, source: str, folder: str = "/Shared", name: str = "") -> str:
@@ -23,6 +25,18 @@ def import_notebook(sdk: WorkspaceClient, source: str, folder: str = "/Shared", 
     sdk.workspace.import_(path, content=content, format=workspace.ImportFormat.SOURCE,
                           language=workspace.Language.PYTHON, overwrite=True)
     return path
+
+
+def wait_for_run(sdk: WorkspaceClient, run_id: int, timeout: float = 30, **params: Any) -> jobs.Run:
+    """Poll get_run until the run ends (the SDK's own waiter raises on INTERNAL_ERROR)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = sdk.jobs.get_run(run_id, **params)
+        if run.state is not None and run.state.life_cycle_state is not None \
+                and run.state.life_cycle_state.value not in _ACTIVE:
+            return run
+        assert time.monotonic() < deadline, f"run {run_id} stuck in {run.state}"
+        time.sleep(0.05)
 
 
 def run_tasks(sdk: WorkspaceClient, *tasks: jobs.SubmitTask, timeout: float = 120) -> list[jobs.RunOutput]:

@@ -33,10 +33,9 @@ from done_jobs import (
     wheel,
 )
 from runs_helpers import py_task, script, unique
+from sdk_helpers import wait_for_run
 
 from prefect_databricks.local import LocalWorkspace
-
-_ACTIVE = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
 
 
 @pytest.fixture
@@ -53,23 +52,12 @@ def _job(sdk: WorkspaceClient, tasks: list[dict[str, Any]], **settings: Any) -> 
     return job_id
 
 
-def _wait(sdk: WorkspaceClient, run_id: int, timeout: float = 30, **params: Any) -> jobs.Run:
-    """Poll get_run until the run ends (the SDK's own waiter raises on INTERNAL_ERROR)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        run = sdk.jobs.get_run(run_id, **params)
-        if run.state.life_cycle_state.value not in _ACTIVE:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} stuck in {run.state}"
-        time.sleep(0.05)
-
-
 def _results(run: jobs.Run) -> dict[str, str]:
     return results(run.as_dict())
 
 
 def test_dag_with_a_failing_task_and_each_run_if(sdk: WorkspaceClient, tmp_path: Path) -> None:
-    run = _wait(sdk, sdk.jobs.run_now(_job(sdk, dag_tasks(tmp_path))).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(_job(sdk, dag_tasks(tmp_path))).run_id)
     assert _results(run) == DAG_RESULTS
     assert run.state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
     assert run.state.result_state == jobs.RunResultState.FAILED
@@ -86,7 +74,7 @@ def test_condition_branch(sdk: WorkspaceClient, tmp_path: Path) -> None:
 
 
 def test_for_each_over_150_inputs_pages_its_iterations(sdk: WorkspaceClient) -> None:
-    run = _wait(sdk, sdk.jobs.submit(tasks=[jobs.SubmitTask.from_dict(for_each_task(150))]).run_id)
+    run = wait_for_run(sdk, sdk.jobs.submit(tasks=[jobs.SubmitTask.from_dict(for_each_task(150))]).run_id)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     loop = sdk.jobs.get_run(run.tasks[0].run_id)  # the SDK follows next_page_token (100 a page) itself
     assert len(loop.iterations) == 150 and len({i.run_id for i in loop.iterations}) == 150
@@ -99,7 +87,7 @@ def test_run_job_task(sdk: WorkspaceClient, tmp_path: Path) -> None:
     echo["spark_python_task"]["parameters"] = ["{{job.parameters.greeting}}"]
     child_job = _job(sdk, [echo], parameters=[{"name": "greeting", "default": "hi"}])
     call = {"task_key": "call", "run_job_task": {"job_id": child_job, "job_parameters": {"greeting": "yo"}}}
-    run = _wait(sdk, sdk.jobs.run_now(_job(sdk, [call])).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(_job(sdk, [call])).run_id)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     child_id = sdk.jobs.get_run_output(run.tasks[0].run_id).run_job_output.run_id
     child = sdk.jobs.get_run(child_id)
@@ -109,7 +97,7 @@ def test_run_job_task(sdk: WorkspaceClient, tmp_path: Path) -> None:
 
 def test_retries_then_success(sdk: WorkspaceClient, tmp_path: Path) -> None:
     task = py_task("flaky", fails_once(tmp_path), max_retries=1, min_retry_interval_millis=200)
-    run = _wait(sdk, sdk.jobs.run_now(_job(sdk, [task])).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(_job(sdk, [task])).run_id)
     attempts = [(t.attempt_number, t.state.result_state.value) for t in run.tasks]
     assert attempts == [(0, "FAILED"), (1, "SUCCESS")]
     assert run.state.result_state == jobs.RunResultState.SUCCESS
@@ -117,7 +105,7 @@ def test_retries_then_success(sdk: WorkspaceClient, tmp_path: Path) -> None:
 
 def test_timeout(sdk: WorkspaceClient, tmp_path: Path) -> None:
     task = py_task("slow", script(tmp_path, "import time\ntime.sleep(30)\n"), timeout_seconds=1)
-    run = _wait(sdk, sdk.jobs.run_now(_job(sdk, [task])).run_id, timeout=10)
+    run = wait_for_run(sdk, sdk.jobs.run_now(_job(sdk, [task])).run_id, timeout=10)
     assert run.tasks[0].state.result_state == jobs.RunResultState.TIMEDOUT
     assert run.tasks[0].state.user_cancelled_or_timedout is True
 
@@ -134,10 +122,10 @@ def test_cancel_kills_the_sleeping_process(sdk: WorkspaceClient, tmp_path: Path)
 def test_repair_of_only_the_failed_task(sdk: WorkspaceClient, tmp_path: Path) -> None:
     tasks = [py_task("steady", script(tmp_path, OK)), py_task("flaky", fails_once(tmp_path))]
     run_id = sdk.jobs.run_now(_job(sdk, tasks)).run_id
-    failed = _wait(sdk, run_id)
+    failed = wait_for_run(sdk, run_id)
     assert _results(failed) == {"steady": "SUCCESS", "flaky": "FAILED"}
     sdk.jobs.repair_run(run_id, rerun_tasks=["flaky"])
-    run = _wait(sdk, run_id, include_history=True)
+    run = wait_for_run(sdk, run_id, include_history=True)
     assert [(t.task_key, t.attempt_number) for t in run.tasks] == [("steady", 0), ("flaky", 0), ("flaky", 1)]
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     assert [h.type for h in run.repair_history] == [jobs.RepairHistoryItemType.ORIGINAL,
@@ -159,7 +147,7 @@ def test_queueing_with_max_concurrent_runs_1(sdk: WorkspaceClient, tmp_path: Pat
 def test_job_parameters_and_dynamic_references_are_resolved(sdk: WorkspaceClient, tmp_path: Path) -> None:
     job_id = _job(sdk, [reference_task(tmp_path)], parameters=[{"name": "who", "default": "world"}])
     run_id = sdk.jobs.run_now(job_id, job_parameters={"who": "sdk"}).run_id
-    run = _wait(sdk, run_id, include_resolved_values=True)
+    run = wait_for_run(sdk, run_id, include_resolved_values=True)
     task_run = run.tasks[0]
     name = sdk.jobs.get(job_id).settings.name
     year = time.gmtime(run.start_time / 1000).tm_year
@@ -185,7 +173,7 @@ def test_a_notebook_a_python_file_and_a_wheel_built_here(sdk: WorkspaceClient, t
             "package_name": built.name.split("-")[0], "entry_point": "greet",
             "named_parameters": {"k": "v"}}},
     ]
-    run = _wait(sdk, sdk.jobs.run_now(_job(sdk, tasks)).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(_job(sdk, tasks)).run_id)
     assert _results(run) == {"notebook": "SUCCESS", "file": "SUCCESS", "wheel": "SUCCESS"}
     outputs = {t.task_key: sdk.jobs.get_run_output(t.run_id) for t in run.tasks}
     assert outputs["notebook"].notebook_output.result == "notebook says hello to the sdk"

@@ -134,12 +134,14 @@ def test_notebook_has_spark_only_with_pyspark(tmp_path: Path) -> None:
 
 def test_public_interface() -> None:
     assert executor.__all__ == [
+        "ARTIFACTS_FILE",
         "OUTPUT_LIMIT",
         "WARM",
         "TaskContext",
         "TaskOutcome",
         "TaskProcess",
         "UnsupportedTask",
+        "dbt_commands_rule",
         "export_notebook_html",
         "start_task",
     ]

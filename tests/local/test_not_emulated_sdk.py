@@ -7,7 +7,6 @@ workspace's own rules [I] (Databricks would send the email or watch the location
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,26 +16,15 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue
 from databricks.sdk.service import jobs
 from runs_helpers import script, unique
+from sdk_helpers import wait_for_run
 
 from prefect_databricks.local import LocalWorkspace
-
-_ACTIVE = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
 
 
 @pytest.fixture
 def sdk(workspace: LocalWorkspace) -> Iterator[WorkspaceClient]:
     """A WorkspaceClient authenticated with the workspace's token."""
     yield WorkspaceClient(host=workspace.host, token=workspace.token)
-
-
-def _wait(sdk: WorkspaceClient, run_id: int, timeout: float = 30) -> jobs.Run:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = sdk.jobs.get_run(run_id)
-        if run.state.life_cycle_state.value not in _ACTIVE:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} stuck in {run.state}"
-        time.sleep(0.05)
 
 
 def test_notifications_and_health_rules_are_named_in_the_run_state_message(
@@ -52,7 +40,7 @@ def test_notifications_and_health_rules_are_named_in_the_run_state_message(
         health=jobs.JobsHealthRules.from_dict(
             {"rules": [{"metric": "RUN_DURATION_SECONDS", "op": "GREATER_THAN", "value": 10}]}),
     ).job_id
-    run = _wait(sdk, sdk.jobs.run_now(job_id).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(job_id).run_id)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     assert run.state.state_message == (
         "Not emulated by the local workspace: email_notifications: no email is sent; "
@@ -68,11 +56,11 @@ def test_a_one_time_run_warns_too_and_a_plain_run_says_nothing(sdk: WorkspaceCli
     task = jobs.SubmitTask.from_dict({"task_key": "t", "spark_python_task": {"python_file": code}})
     warned = sdk.jobs.submit(run_name=unique("n"), tasks=[task],
                              email_notifications=jobs.JobEmailNotifications(on_failure=["a@example.com"])).run_id
-    assert _wait(sdk, warned).state.state_message == (
+    assert wait_for_run(sdk, warned).state.state_message == (
         "Not emulated by the local workspace: email_notifications: no email is sent.")
     plain = sdk.jobs.submit(run_name=unique("n"), tasks=[task],
                             email_notifications=jobs.JobEmailNotifications(on_failure=[])).run_id
-    assert _wait(sdk, plain).state.state_message == ""
+    assert wait_for_run(sdk, plain).state.state_message == ""
 
 
 def test_an_unpaused_table_update_trigger_is_refused(sdk: WorkspaceClient) -> None:

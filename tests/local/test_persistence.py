@@ -87,12 +87,13 @@ def test_restart_on_the_same_data_dir_keeps_everything(tmp_path: Path) -> None:
         httpx.Client(base_url=first.host, headers={"Authorization": f"Bearer {first.token}"}) as client,
     ):
         job_id = _seed(client)
-        token, workspace_id = first.token, first.workspace.workspace_id
+        token, workspace_id, link_key = first.token, first.workspace.workspace_id, first.workspace.link_key
     with (
         LocalWorkspace(tmp_path) as second,
         httpx.Client(base_url=second.host, headers={"Authorization": f"Bearer {second.token}"}) as client,
     ):
         assert second.token == token and second.workspace.workspace_id == workspace_id
+        assert second.workspace.link_key == link_key, "pre-signed links handed out before stay good"
         _assert_kept(client, job_id)
 
 

@@ -20,10 +20,10 @@ from databricks.sdk.service import jobs
 from databricks.sdk.service.workspace import ImportFormat
 from env_helpers import simple_index, write_wheel
 from runs_helpers import unique
+from sdk_helpers import wait_for_run
 
 from prefect_databricks.local import LocalWorkspace
 
-_ACTIVE = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
 _ARGV = "import sys\n\ndef main():\n    print(sys.argv)\n"
 
 
@@ -39,16 +39,6 @@ def _upload(sdk: WorkspaceClient, wheel: Path) -> str:
     path = f"{folder}/{wheel.name}"
     sdk.workspace.upload(path, wheel.read_bytes(), format=ImportFormat.AUTO, overwrite=True)
     return path
-
-
-def _wait(sdk: WorkspaceClient, run_id: int, timeout: float = 60) -> jobs.Run:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = sdk.jobs.get_run(run_id)
-        if run.state.life_cycle_state.value not in _ACTIVE:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} stuck in {run.state}"
-        time.sleep(0.05)
 
 
 def _submit(
@@ -88,10 +78,10 @@ def test_serverless_wheel_from_environments_only(sdk: WorkspaceClient, tmp_path:
                                   "parameters": ["one", "two"]}})],
     ).job_id
     assert job_id is not None
-    first = _wait(sdk, sdk.jobs.run_now(job_id).run_id)
+    first = wait_for_run(sdk, sdk.jobs.run_now(job_id).run_id)
     assert first.state.result_state == jobs.RunResultState.SUCCESS, first.state
     assert sdk.jobs.get_run_output(_task(first).run_id).logs == "['my_test_code', 'one', 'two']\n"
-    again = _wait(sdk, sdk.jobs.run_now(job_id, python_params=["three"]).run_id)
+    again = wait_for_run(sdk, sdk.jobs.run_now(job_id, python_params=["three"]).run_id)
     assert sdk.jobs.get_run_output(_task(again).run_id).logs == "['my_test_code', 'three']\n"
 
 
@@ -115,7 +105,7 @@ def test_volume_wheel_requirements_file_and_relative_wheels(
         sdk.workspace.upload(path, content, format=ImportFormat.AUTO)
     spec = {"client": "2", "dependencies": [f"/Volumes/main/default/{tag}/{first.name}",
                                             f"-r '{folder}/libs/requirements.txt'", f"./libs/{third.name}"]}
-    run = _wait(sdk, _submit(sdk, {"task_key": "t", "environment_key": "env",
+    run = wait_for_run(sdk, _submit(sdk, {"task_key": "t", "environment_key": "env",
                                    "spark_python_task": {"python_file": f"{folder}/main.py"}},
                              [{"environment_key": "env", "spec": spec}]))
     assert run.state.result_state == jobs.RunResultState.SUCCESS, run.state
@@ -136,7 +126,7 @@ def test_pypi_library_from_a_repo_and_the_workspace_packages_stay_visible(
     with simple_index(tmp_path / "index", wheel) as index:
         task = {"task_key": "t", "spark_python_task": {"python_file": code},
                 "libraries": [{"pypi": {"package": f"{name}==1.0", "repo": index}}]}
-        run = _wait(sdk, _submit(sdk, task))
+        run = wait_for_run(sdk, _submit(sdk, task))
     assert run.state.result_state == jobs.RunResultState.SUCCESS, run.state
     assert sdk.jobs.get_run_output(_task(run).run_id).logs == "42 True True\n"
 
@@ -152,7 +142,7 @@ def test_a_failed_install_fails_the_task_with_the_installer_error(
         name = f"absent-{uuid.uuid4().hex[:8]}"
         task = {"task_key": "t", "spark_python_task": {"python_file": code},
                 "libraries": [{"pypi": {"package": name, "repo": repo}}]}
-        run = _wait(sdk, _submit(sdk, task))
+        run = wait_for_run(sdk, _submit(sdk, task))
     state = _task(run).state
     assert state.result_state == jobs.RunResultState.FAILED
     assert state.state_message.startswith("Library installation failed: ")
@@ -171,13 +161,13 @@ def test_library_kinds_that_cannot_be_installed_are_refused(sdk: WorkspaceClient
         "cran": ({"cran": {"package": "forecast"}}, "cannot install cran libraries"),
     }
     for kind, (library, expected) in cases.items():
-        run = _wait(sdk, _submit(sdk, {"task_key": "t", "spark_python_task": {"python_file": code},
+        run = wait_for_run(sdk, _submit(sdk, {"task_key": "t", "spark_python_task": {"python_file": code},
                                        "libraries": [library]}))
         state = _task(run).state
         assert state.result_state == jobs.RunResultState.FAILED, kind
         assert f"libraries.{kind}" in state.state_message and expected in state.state_message, kind
     java = {"environment_key": "env", "spec": {"client": "2", "java_dependencies": ["/Volumes/a/b/c/x.jar"]}}
-    run = _wait(sdk, _submit(sdk, {"task_key": "t", "environment_key": "env",
+    run = wait_for_run(sdk, _submit(sdk, {"task_key": "t", "environment_key": "env",
                                    "spark_python_task": {"python_file": code}}, [java]))
     assert "environments.spec.java_dependencies" in _task(run).state.state_message
 
@@ -213,7 +203,7 @@ def test_environment_variables_entry_with_a_file_and_inline_variables(sdk: Works
              for key in ("app", "bad")]
     job_id = sdk.api_client.do("POST", "/api/2.2/jobs/create", body={
         "name": unique("env-vars"), "environment_variables": entries, "tasks": tasks})["job_id"]
-    run = _wait(sdk, sdk.jobs.run_now(job_id).run_id)
+    run = wait_for_run(sdk, sdk.jobs.run_now(job_id).run_id)
     by_key = {task.task_key: task for task in run.tasks or []}
     assert sdk.jobs.get_run_output(by_key["app"].run_id).logs == "inline debug None app\n"
     assert by_key["bad"].state.result_state == jobs.RunResultState.FAILED
@@ -230,7 +220,7 @@ def test_two_runs_needing_one_new_environment_share_it(sdk: WorkspaceClient, tmp
     runs = [_submit(sdk, task, environment) for _ in range(2)]
     logs = []
     for run_id in runs:
-        run = _wait(sdk, run_id)
+        run = wait_for_run(sdk, run_id)
         assert run.state.result_state == jobs.RunResultState.SUCCESS, run.state
         logs.append(sdk.jobs.get_run_output(_task(run).run_id).logs)
     assert logs[0] == logs[1] and logs[0].startswith("shared ") and "/environments/" in logs[0]
@@ -252,7 +242,7 @@ def test_a_run_cancelled_while_its_environment_builds_ends_at_once(
             time.sleep(0.05)
         started = time.monotonic()
         sdk.jobs.cancel_run(run_id)
-        run = _wait(sdk, run_id, timeout=10)
+        run = wait_for_run(sdk, run_id, timeout=10)
         assert time.monotonic() - started < 3, "the cancel waited for the build"
         assert run.state.result_state == jobs.RunResultState.CANCELED, run.state
         time.sleep(3.5)

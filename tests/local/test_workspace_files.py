@@ -6,6 +6,7 @@ import base64
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from databricks.sdk.errors import DatabricksError, ResourceAlreadyExists, Resour
 from databricks.sdk.service.workspace import ExportFormat, ImportFormat, Language, ObjectType
 
 from prefect_databricks.local import LocalWorkspace
-from prefect_databricks.local.files.service import read_object
+from prefect_databricks.local.files.service import export_directory, read_object
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,26 @@ def test_read_object_gives_the_executor_content_type_and_language(
     assert read_object(ws, f"{folder}/task.py") == (notebook, "NOTEBOOK", "PYTHON")
     assert read_object(ws, f"/Workspace{folder}/data.txt") == (b"raw", "FILE", None)
     assert read_object(ws, f"{folder}/nothing") is None and read_object(ws, folder) is None
+
+
+def test_export_directory_writes_a_folder_tree_for_a_task(
+    sdk: WorkspaceClient, folder: str, workspace: LocalWorkspace, tmp_path: Path
+) -> None:
+    """What a dbt task gets of a workspace folder: files as uploaded, notebooks in SOURCE form with their
+    extension [I], subfolders (empty ones too); a path that is no folder gives False."""
+    sdk.workspace.mkdirs(f"{folder}/models/empty")
+    sdk.workspace.upload(f"{folder}/dbt_project.yml", b"name: shop\n", format=ImportFormat.AUTO)
+    sdk.workspace.upload(f"{folder}/models/orders.sql", b"select 1 as id\n", format=ImportFormat.AUTO)
+    sdk.workspace.upload(f"{folder}/notes.py", b"print('hi')")
+    query = b"-- Databricks notebook source\nselect 1"
+    sdk.workspace.upload(f"{folder}/query.sql", query, format=ImportFormat.AUTO)  # AUTO drops the ".sql"
+    assert export_directory(workspace.workspace, f"/Workspace{folder}", tmp_path / "out")
+    written = {str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*")}
+    assert written == {"dbt_project.yml", "models", "models/orders.sql", "models/empty", "notes.py",
+                       "query.sql"}
+    assert (tmp_path / "out" / "models" / "orders.sql").read_bytes() == b"select 1 as id\n"
+    assert (tmp_path / "out" / "notes.py").read_bytes() == b"# Databricks notebook source\nprint('hi')"
+    assert (tmp_path / "out" / "query.sql").read_bytes() == query
+    assert not export_directory(workspace.workspace, f"{folder}/notes", tmp_path / "nb")
+    assert not export_directory(workspace.workspace, f"{folder}/absent", tmp_path / "absent")
+    assert not export_directory(workspace.workspace, "relative/path", tmp_path / "relative")

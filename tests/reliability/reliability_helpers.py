@@ -7,12 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from polling import wait_until
 
 __all__ = [
     "KNOWN_TOKEN",
@@ -65,18 +66,6 @@ def snapshot(http: httpx.Client) -> dict[str, Any]:
     jobs = _all_pages(http, "/api/2.2/jobs/list", "jobs", {"limit": 100, "expand_tasks": "true"})
     runs = _all_pages(http, "/api/2.2/jobs/runs/list", "runs", {"limit": 25, "expand_tasks": "true"})
     return {"jobs": {j["job_id"]: j for j in jobs}, "runs": {r["run_id"]: r for r in runs}}
-
-
-def wait_until(check: Any, what: str, timeout: float) -> Any:
-    """Call `check()` until it returns something truthy; fail with the last value after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last seen: {last!r}")
 
 
 def free_port() -> int:

@@ -14,6 +14,9 @@ __all__ = ["DEFAULT_RETRY", "RetryPolicy", "parse_retry_after", "set_testing"]
 
 _testing = False
 
+# Its own generator, so retries leave the caller's `random` state (seeded tests, Hypothesis) alone.
+_JITTER = random.Random()
+
 
 def set_testing(enabled: bool = True) -> None:
     """Testing switch: when on, every backoff (including `Retry-After`) is zero seconds."""
@@ -49,7 +52,7 @@ class RetryPolicy:
             return 0.0
         if retry_after is not None:
             return retry_after
-        jitter = random.uniform(0, self.wait_jitter) if self.wait_jitter else 0.0
+        jitter = _JITTER.uniform(0, self.wait_jitter) if self.wait_jitter else 0.0
         try:
             return min(self.wait_max, self.wait_initial * self.wait_exp_base ** (attempt - 1) + jitter)
         except OverflowError:

@@ -89,6 +89,9 @@ class Workspace:
         self._expiries: list[tuple[float, str]] = []
         """(expires_at, token) of issued tokens, soonest first: dropping the stale ones costs only them."""
         self.admins: set[str] = {LOCAL_USER, *config.admins}
+        self.link_key = bytes.fromhex(store.meta("link_key") or _new_link_key(store))
+        """Signs the pre-signed links this workspace hands out (dbt artifacts); kept in the store, so a
+        link stays good across a restart until it expires."""
         self._doorbell: asyncio.Event | None = None
 
     def lock_url(self) -> None:
@@ -180,6 +183,12 @@ def _new_workspace_id(store: Store) -> int:
     workspace_id = secrets.randbelow(9 * 10**15) + 10**15
     store.set_meta("workspace_id", str(workspace_id))
     return workspace_id
+
+
+def _new_link_key(store: Store) -> str:
+    key = secrets.token_hex(32)
+    store.set_meta("link_key", key)
+    return key
 
 
 def default_data_dir() -> Path:

@@ -4,7 +4,8 @@ Token-authenticated like the API; never faulted. `POST /local-api/reset` forgets
 and workspace object (the token and workspace id stay); `GET|POST /local-api/faults` reads or sets the
 fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off); `GET /local-api/requests`
 and `POST /local-api/requests/reset` read and clear the per-endpoint request counts; `POST /local-api/spark`
-starts the workspace's Spark Connect server if needed and answers its `sc://` URL (tasks call it);
+starts the workspace's Spark Connect server if needed and answers its `sc://` URL, its metastore's
+`thrift://` URI and its warehouse directory (tasks call it);
 `GET /local-api/admins` lists the workspace admins and `POST /local-api/admins` (`{"name": ..., "admin":
 true|false}`) makes an identity (a service principal's application id, a federated subject) an admin or not,
 until the server stops (`--admin` / `LocalWorkspace(admins=...)` make lasting ones).
@@ -69,12 +70,14 @@ async def reset_requests(call: Call) -> dict[str, object]:
 
 
 async def spark_remote(call: Call) -> dict[str, object]:
-    """The Spark Connect URL (started on first call) and how long the server took to start."""
+    """The Spark Connect URL (started on first call), its metastore and warehouse, and its start-up time."""
+    spark = call.surface.spark
     try:
-        remote = await anyio.to_thread.run_sync(call.surface.spark.remote)
+        remote = await anyio.to_thread.run_sync(spark.remote)
     except SparkUnavailable as exc:
         raise InvalidState(str(exc)) from None
-    return {"remote": remote, "startup_seconds": call.surface.spark.startup_seconds}
+    return {"remote": remote, "metastore": spark.metastore, "warehouse": str(spark.warehouse),
+            "startup_seconds": spark.startup_seconds}
 
 
 async def get_admins(call: Call) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 `api(...)` rows serve `/api/<version>/<path>` behind token auth for each version listed (all three by
 default), with what the caller `need`s on the job the request names (`jobs/access.py` has the levels and
-messages); `control(...)` rows serve `/local-api/<path>`; the OAuth and page rows are plain routes.
+messages); `control(...)` rows serve `/local-api/<path>`; the OAuth, pre-signed download and page rows are
+plain routes.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from ..jobs.access import Need
+from ..runs.output import ARTIFACTS_PATH
 from ..ui import pages
-from . import control, files, jobs, oidc, runs, scim, secrets
+from . import control, files, jobs, oidc, presigned, runs, scim, secrets
 from .app import api
 from .app import control as local_api
 
@@ -67,6 +69,8 @@ ROUTES: list[BaseRoute] = [
     Route("/.well-known/databricks-config", oidc.host_metadata, methods=["GET"]),
     Route("/oidc/.well-known/oauth-authorization-server", oidc.discovery, methods=["GET"]),
     Route("/oidc/v1/token", oidc.token, methods=["POST"]),
+    # Pre-signed downloads: the link is the credential (no token)
+    Route(f"{ARTIFACTS_PATH}/{{run_id:int}}", presigned.dbt_artifacts, methods=["GET"]),
     # Control (not Databricks): reset, faults, request counts
     local_api("POST", "reset", control.reset),
     local_api("GET", "faults", control.get_faults),

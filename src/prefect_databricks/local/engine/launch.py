@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..executor import TaskContext, TaskOutcome, TaskProcess, start_task
-from ..files.service import read_workspace_object
+from ..files.service import export_directory, read_workspace_object
 from ..runs.bookkeeping import run_local, task_local
 from ..runs.references import reference_names, resolve
 from ..state import LOCAL_USER, Workspace
@@ -45,6 +45,7 @@ def launch(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> TaskPro
         task_values=run_local(run).get("task_values", {}),
         env=_env(ws, run, entry),
         read_object=lambda path: read_workspace_object(ws, path),
+        export_directory=lambda path, target: export_directory(ws, path, target),
         secrets=(ws.config.token, *ws.config.service_principals.values()),
         environment=_named(run_local(run).get("environments", []), "environment_key", entry),
         variables=_named(run_local(run).get("environment_variables", []), "environment_variables_key", entry),
@@ -123,6 +124,9 @@ def _inputs(
         if kind in entry:
             args = resolve(legacy.get(legacy_name) or entry[kind].get("parameters") or [], names)
             return resolve(job_params, names), args, {kind: {"parameters": args}}
+    if "dbt_task" in entry:
+        commands = resolve(legacy.get("dbt_commands") or entry["dbt_task"].get("commands") or [], names)
+        return resolve(job_params, names), commands, {"dbt_task": {"commands": commands}}
     if "sql_task" in entry:
         params = resolve({**entry["sql_task"].get("parameters", {}), **job_params}, names)
         return params, [], {"sql_task": {"parameters": params}}

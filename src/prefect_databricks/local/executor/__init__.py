@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .dbt import ARTIFACTS_FILE, dbt_commands_rule
 from .environments import environment_spec
 from .export import export_notebook_html
 from .forkserver import WARM
@@ -31,12 +32,14 @@ from .variables import task_variables
 from .venvs import built_python
 
 __all__ = [
+    "ARTIFACTS_FILE",
     "OUTPUT_LIMIT",
     "WARM",
     "TaskContext",
     "TaskOutcome",
     "TaskProcess",
     "UnsupportedTask",
+    "dbt_commands_rule",
     "export_notebook_html",
     "start_task",
 ]

@@ -28,9 +28,12 @@ class TaskContext:
     task_key: str
     parameters: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
+    """The argv of files, wheels, JARs and spark-submit; a dbt task's commands."""
     task_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     read_object: Callable[[str], bytes | None] = field(default=lambda _path: None)
+    export_directory: Callable[[str, Path], bool] = field(default=lambda _path, _target: False)
+    """Writes the workspace folder at a path under a local directory; False if there is no such folder."""
     secrets: tuple[str, ...] = ()
     """Values no variable of the task's environment may hold (the server's token and client secrets)."""
     environment: dict[str, Any] | None = None

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 from .model import TaskContext, UnsupportedTask
 
-__all__ = ["SourceMissing", "read_source", "source_file"]
+__all__ = ["SourceMissing", "local_path", "read_source", "source_file"]
 
 _SOURCES_DIR = "sources"
 
@@ -41,7 +41,7 @@ def source_file(location: str, ctx: TaskContext, field: str) -> Path:
 
 def _find(location: str, ctx: TaskContext, field: str) -> tuple[bytes | None, Path]:
     """The workspace object's content at ``location`` (with the path), else the existing local file's path."""
-    local = _local_path(location, field)
+    local = local_path(location, field)
     if local is None:
         content = ctx.read_object(location)
         if content is not None:
@@ -52,7 +52,7 @@ def _find(location: str, ctx: TaskContext, field: str) -> tuple[bytes | None, Pa
     return None, local
 
 
-def _local_path(location: str, field: str) -> Path | None:
+def local_path(location: str, field: str) -> Path | None:
     """The path of a ``file:`` URI, ``None`` for a workspace path; other schemes and relative paths fail."""
     if location.startswith("file:"):
         return Path(unquote(urlparse(location).path))

@@ -2,10 +2,10 @@
 
 The child runs pyspark's own `bin/spark-submit` with these options. A Python application is submitted
 with `--remote` to the workspace's Spark Connect server, so it sees the workspace's tables. A JAR runs
-in its own `local[2]` JVM, which cannot open the server's embedded Derby metastore (one JVM at a
-time): it gets an in-memory catalog and a warehouse in the task run's directory [I], and sees files
-(the local DBFS root by its local path) but not the workspace's tables by name. The driver is pinned
-to 127.0.0.1 and its UI is off.
+in its own `local[2]` JVM whose session catalog is the workspace's Hive metastore, which the Connect
+server's JVM serves over Thrift on 127.0.0.1 (the child adds `hive.metastore.uris` and the warehouse):
+as on Databricks, `SparkSession.builder().getOrCreate()` sees the notebooks' tables by name, and files
+by their local DBFS path. The driver is pinned to 127.0.0.1 and its UI is off.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def spark_submit(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
     _strings(settings.get("parameters"), "spark_submit_task.parameters")
     options, primary, app_args = _split(ctx.args, ctx.task_key)
     local = _mapped(primary, ctx, "spark_submit_task.parameters")
-    return _spec(_map_options(options, ctx), local, app_args, ctx, python=local.endswith(".py"))
+    return _spec(_map_options(options, ctx), local, app_args, python=local.endswith(".py"))
 
 
 def spark_jar(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def spark_jar(settings: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
     _strings(settings.get("parameters"), "spark_jar_task.parameters")
     jar_uri = settings.get("jar_uri")
     jars = [_mapped(jar_uri, ctx, "spark_jar_task.jar_uri")] if isinstance(jar_uri, str) and jar_uri else []
-    return _spec(["--class", main_class], "", ctx.args, ctx, python=False, jars=jars)
+    return _spec(["--class", main_class], "", ctx.args, python=False, jars=jars)
 
 
 def jar_libraries(spec: dict[str, Any], task: dict[str, Any], ctx: TaskContext) -> None:
@@ -66,15 +66,11 @@ def jar_libraries(spec: dict[str, Any], task: dict[str, Any], ctx: TaskContext) 
 
 
 def _spec(
-    options: list[str], primary: str, app_args: list[str], ctx: TaskContext, *, python: bool,
+    options: list[str], primary: str, app_args: list[str], *, python: bool,
     jars: list[str] | None = None,
 ) -> dict[str, Any]:
     """The runner spec: the child adds spark-submit itself, `--remote` (Python) or `--master` (JVM)."""
-    pinned = dict(_PINNED)
-    if not python:
-        pinned["spark.sql.catalogImplementation"] = "in-memory"
-        pinned["spark.sql.warehouse.dir"] = str(ctx.workdir / "spark-warehouse")
-    conf = [item for key, value in pinned.items() for item in ("--conf", f"{key}={value}")]
+    conf = [item for key, value in _PINNED.items() for item in ("--conf", f"{key}={value}")]
     return {"kind": "spark_submit", "remote": python, "options": [*options, *conf], "primary": primary,
             "app_args": app_args, "jars": jars or []}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import ApiError, InvalidParameterValue
@@ -28,8 +29,8 @@ from .notebooks import (
 from .objects import DIRECTORY, FILE, NOTEBOOK, ObjectStore, normalize_path
 
 __all__ = [
-    "decode_content", "delete_object", "export_object", "import_object", "list_objects", "make_directories",
-    "object_status", "read_object", "read_workspace_object",
+    "decode_content", "delete_object", "export_directory", "export_object", "import_object", "list_objects",
+    "make_directories", "object_status", "read_object", "read_workspace_object",
 ]
 
 _MAX_CONTENT = 10 * 1024 * 1024
@@ -164,6 +165,35 @@ def read_workspace_object(ws: Workspace, path: str) -> bytes | None:
     """The content of a workspace notebook or file, or None."""
     found = read_object(ws, path)
     return None if found is None else found[0]
+
+
+def export_directory(ws: Workspace, path: str, target: Path) -> bool:
+    """Write the workspace folder at `path` and everything below it under `target`, for a task that runs
+    a folder (a dbt project); False when `path` is no workspace folder.
+
+    Files keep their bytes; notebooks are written in SOURCE form, named with their language's extension [I].
+    """
+    try:
+        root = normalize_path(path)
+    except InvalidParameterValue:
+        return False
+    objects = ObjectStore(ws)
+    row = objects.get(root)
+    if row is None or row["object_type"] != DIRECTORY:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    folders = [root]
+    while folders:
+        for child in objects.children(folders.pop()):
+            local = target / PurePosixPath(child["path"]).relative_to(root)
+            if child["object_type"] == DIRECTORY:
+                local.mkdir(exist_ok=True)
+                folders.append(child["path"])
+            else:
+                suffix = f".{EXTENSIONS[child['language']]}" if child["object_type"] == NOTEBOOK else ""
+                name = local.name if local.name.endswith(suffix) else local.name + suffix
+                local.with_name(name).write_bytes(child["content"] or b"")
+    return True
 
 
 def decode_content(content: str | None) -> bytes:

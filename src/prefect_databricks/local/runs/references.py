@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from ..errors import InvalidParameterValue
+from ..executor import dbt_commands_rule
+
 __all__ = ["job_parameters", "overriding_parameters", "reference_names", "resolve", "value_text"]
 
 LEGACY_PARAMS = (
@@ -47,8 +50,16 @@ def job_parameters(
 
 
 def overriding_parameters(request: Mapping[str, Any]) -> dict[str, Any]:
-    """The legacy per-task-type parameters of a run-now or repair request, echoed on the run."""
-    return {key: request[key] for key in LEGACY_PARAMS if request.get(key) is not None}
+    """The legacy per-task-type parameters of a run-now or repair request, echoed on the run.
+
+    `dbt_commands` replace the commands of the run's dbt tasks, so they follow `dbt_task.commands`' rule
+    (a 400 naming the field otherwise).
+    """
+    given = {key: request[key] for key in LEGACY_PARAMS if request.get(key) is not None}
+    broken = dbt_commands_rule(given["dbt_commands"]) if "dbt_commands" in given else None
+    if broken is not None:
+        raise InvalidParameterValue(f"Invalid value for field dbt_commands: {broken}.")
+    return given
 
 
 def value_text(value: Any) -> str:

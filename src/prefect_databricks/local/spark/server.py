@@ -2,8 +2,11 @@
 
 Started at most once (the first `spark` use of any task), stopped with the workspace. The driver, its
 block manager and the gRPC endpoint are pinned to 127.0.0.1 (`SPARK_LOCAL_IP`, `spark.driver.*`,
-`spark.connect.grpc.binding.address`). Tables default to parquet: Delta's jars come from Maven, which
-the local workspace does not download from, so `USING DELTA` fails (the task runner adds why).
+`spark.connect.grpc.binding.address`). The same JVM serves the workspace's Hive metastore (embedded
+Derby in the data dir) over Thrift on 127.0.0.1 (`WorkspaceMetastore` in the shipped jar): the server's
+Spark and every JAR task use it by `thrift://` URI, so Derby has one owner. Tables default to parquet:
+Delta's jars come from Maven, which the local workspace does not download from, so `USING DELTA` fails
+(the task runner adds why).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ __all__ = ["INSTALL_HINT", "SparkServer", "SparkUnavailable"]
 
 INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
-_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+_CLASS = "prefect_databricks.local.spark.WorkspaceMetastore"
+_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
 _PID_FILE = "server.pid"
 _PR_SET_PDEATHSIG = 1
 
@@ -42,6 +46,7 @@ class SparkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._port = 0
+        self._metastore_port = 0
         self._stopped = threading.Event()
 
     def remote(self) -> str:
@@ -50,6 +55,16 @@ class SparkServer:
             if self._process is None or self._process.poll() is not None:
                 self._start()
             return f"sc://127.0.0.1:{self._port}"
+
+    @property
+    def metastore(self) -> str:
+        """The `thrift://` URI on loopback of the metastore the server serves (after `remote`)."""
+        return f"thrift://127.0.0.1:{self._metastore_port}"
+
+    @property
+    def warehouse(self) -> Path:
+        """Where managed tables live: the `spark.sql.warehouse.dir` of the server and of JAR tasks."""
+        return self.home / "warehouse"
 
     def stop(self) -> None:
         """Kill the server's process group (the JVM and its launcher)."""
@@ -65,9 +80,10 @@ class SparkServer:
         home = _spark_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self._kill_leftover()
-        self._port = _free_port()
+        self._port, self._metastore_port = _free_ports(2)
         started = time.monotonic()
-        self._process = self._spawn_kept(_command(home, self.home, self._port), _environment(home))
+        command = _command(home, self.home, self._port, self._metastore_port)
+        self._process = self._spawn_kept(command, _environment(home))
         (self.home / _PID_FILE).write_text(str(self._process.pid))
         self._wait_listening(started)
         self.startup_seconds = time.monotonic() - started
@@ -135,8 +151,7 @@ def _spark_home() -> Path:
     return Path(spec.origin).parent
 
 
-def _command(spark_home: Path, home: Path, port: int) -> list[str]:
-    metastore = f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true"
+def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> list[str]:
     conf = {
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
@@ -145,13 +160,16 @@ def _command(spark_home: Path, home: Path, port: int) -> list[str]:
         "spark.ui.enabled": "false",
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(home / "warehouse"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+        "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{metastore_port}",
+        "spark.prefect_databricks.metastore.port": str(metastore_port),
+        "spark.prefect_databricks.metastore.db": str(home / "metastore_db"),
         "spark.sql.sources.default": "parquet",
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
     flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]
     return [
         str(spark_home / "bin" / "spark-submit"), "--master", "local[2]", "--class", _CLASS, *flags,
+        "--driver-class-path", str(_JAR),
         "--driver-java-options", f"-Dderby.system.home={home}", "spark-internal",
     ]
 
@@ -160,8 +178,10 @@ def _environment(spark_home: Path) -> dict[str, str]:
     return {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1 (held together while chosen, so never the same one twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]

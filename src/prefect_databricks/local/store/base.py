@@ -53,6 +53,9 @@ _TABLES = (
     "secret_scopes",
 )
 
+# Its own generator: ids drawn in a server thread leave the process's `random` state alone.
+_IDS = random.SystemRandom()
+
 
 class StoreBase:
     """The connection, its lock and transactions; the row classes build their named queries on it."""
@@ -106,8 +109,8 @@ class StoreBase:
     def new_id(self) -> int:
         """A fresh id, increasing, in the ~10^15 range the real service uses."""
         with self.transaction():
-            last = int(self.meta("last_id") or random.randrange(10**14, 5 * 10**14))
-            new = last + random.randrange(1, 997)
+            last = int(self.meta("last_id") or _IDS.randrange(10**14, 5 * 10**14))
+            new = last + _IDS.randrange(1, 997)
             self.set_meta("last_id", str(new))
             return new
 

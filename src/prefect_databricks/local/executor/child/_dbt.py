@@ -1,4 +1,4 @@
-"""Runs a `dbt_task` spec: each command with the spec's dbt, on a copy of the project, against the workspace.
+"""Runs a `dbt_task` spec: each command with the spec's dbt, in the task run's copy of the project.
 
 dbt-spark's session method opens `SparkSession.builder`, which connects to the workspace's Spark Connect
 server through `SPARK_REMOTE`. The commands run in order and the first failure ends the task [I]; the
@@ -24,9 +24,10 @@ _ARTIFACTS = ("run_results.json", "manifest.json", "sources.json", "catalog.json
 
 def run_dbt(spec: dict[str, Any]) -> None:
     """Run the spec's dbt commands; a failing command raises SystemExit naming it and its exit code."""
-    project = os.path.join(os.getcwd(), "dbt-project")
-    shutil.copytree(spec["project"], project, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".git"))
+    project = spec["run_in"]
+    if os.path.abspath(spec["project"]) != os.path.abspath(project):
+        shutil.copytree(spec["project"], project, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".git"))
     env = {**os.environ, "SPARK_REMOTE": dbruntime.spark_remote(),
            "DBT_PROFILES_DIR": spec["profiles_dir"] or _generated_profiles(project, spec["schema"]),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

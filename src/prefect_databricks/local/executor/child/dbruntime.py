@@ -21,7 +21,7 @@ from dbutils import _api
 
 __all__ = [
     "CATALOG_NOTE", "DELTA_NOTE", "INSTALL_HINT", "UserNamespaceInitializer", "connect_on_import",
-    "explain_spark_error", "run_sql", "spark_remote", "spark_session",
+    "explain_spark_error", "run_sql", "spark_metastore", "spark_remote", "spark_session",
 ]
 
 INSTALL_HINT = "`spark` needs the spark extra of the local workspace: pip install 'prefect-databricks[spark]'"
@@ -125,6 +125,15 @@ def spark_remote() -> str:
     """The workspace's Spark Connect URL (the server starts on first ask); without the extra, the hint."""
     _require_extra()
     return _remote()
+
+
+def spark_metastore() -> dict[str, str]:
+    """The Spark conf pointing a JVM task at the workspace's metastore and warehouse (starts the server)."""
+    _require_extra()
+    answer = _api.call("POST", "/local-api/spark", {})
+    return {"spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.hive.metastore.uris": answer["metastore"],
+            "spark.sql.warehouse.dir": answer["warehouse"]}
 
 
 def _remote() -> str:
