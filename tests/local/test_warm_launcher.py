@@ -71,7 +71,7 @@ def test_a_forked_task_sees_what_a_fresh_interpreter_sees(
 ) -> None:
     """argv, cwd, environment, sys.path, signal handlers, own session, no stdin: same warm and cold."""
     forked = _probe(tmp_path / "warm")
-    monkeypatch.setattr(WARM, "spawn", lambda *args: None)
+    monkeypatch.setattr(WARM, "spawn", lambda *args, **kwargs: None)
     cold = _probe(tmp_path / "cold")
     assert forked.pop("ppid") == warm and cold.pop("ppid") == os.getpid()
     assert forked == cold
@@ -225,3 +225,62 @@ def test_the_cold_path_is_kept_behind_one_function() -> None:
     assert WARM.spawn(["/usr/bin/python3-other", "x", "y"], Path("/"), {}, 1) is None
     assert WARM.spawn([sys.executable, "-c", "pass"], Path("/"), {}, 1) is None
     assert callable(process_module.start_child)
+
+
+_ECHO = b"""import dbutils, json, os, sys
+print(json.dumps({"widgets": dbutils.dbutils.widgets.getAll(), "argv": sys.argv[1:], "ppid": os.getppid(),
+                  "files": sorted(os.listdir("."))}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.parametrize("size", [10, 200_000])
+def test_the_spec_goes_in_the_request_or_by_file_when_large(tmp_path: Path, warm: int, size: int) -> None:
+    """A forked task gets its spec (widgets, argv; non-ASCII kept) in the request, no spec file written;
+    one too large for a socket message (200 kB here) still starts warm, from a file beside the task."""
+    value = "héllo ☃ " + "x" * size
+    ctx = _ctx(tmp_path, {"/echo.py": _ECHO}, parameters={"w": value}, args=["ñ", value[:50]])
+    outcome = _wait(start_task(_file_task("/echo.py"), ctx))
+    assert outcome.success, outcome.logs
+    seen = json.loads(outcome.logs)
+    assert seen["widgets"] == {"w": value} and seen["argv"] == ["ñ", value[:50]] and seen["ppid"] == warm
+    assert ("task.json" in seen["files"]) == (size > 65536), seen["files"]
+
+
+def test_the_task_token_is_in_no_file_and_no_command_line(tmp_path: Path, warm: int) -> None:
+    """The task's own token reaches it in its environment only: not in argv (`/proc/<pid>/cmdline`, which
+    other users can read) and in no file the launch leaves in the task's directory."""
+    token = "dapi-warm-launch-secret-71c2"
+    script = b"import os, sys, time\nprint(open(f'/proc/{os.getpid()}/cmdline').read(), os.environ['T'])\n"
+    ctx = _ctx(tmp_path, {"/cmd.py": script}, env={"T": token})
+    outcome = _wait(start_task(_file_task("/cmd.py"), ctx))
+    assert outcome.success and outcome.logs.endswith(f" {token}\n"), outcome.logs
+    assert token not in outcome.logs.rsplit(" ", 1)[0]
+    left = [path for path in tmp_path.rglob("*") if path.is_file() and path.name != "output.log"]
+    assert left and all(token.encode() not in path.read_bytes() for path in left), left
+
+
+def test_a_fork_that_cannot_create_its_directory_fails_saying_so(tmp_path: Path) -> None:
+    """The fork server creates the task's directory and log; when it cannot, the task run fails with the
+    reason (here: a file where the directory should be), not a bare exit code."""
+    (tmp_path / "taken").write_text("a file, not a directory")
+    script = tmp_path / "ok.py"
+    script.write_text("pass\n")
+    process = start_task(_file_task(str(script)), _ctx(tmp_path / "taken" / "run", {}))
+    outcome = _wait(process)
+    assert not outcome.success
+    assert "the task's directory or log file could not be created" in (outcome.error or ""), outcome.error
+    assert "Not a directory" in (outcome.error or "")
+
+
+@pytest.mark.parametrize("size", [10, 100_000])
+def test_a_result_comes_with_the_exit_or_by_file_when_large(tmp_path: Path, size: int) -> None:
+    """A forked task's small result record (exit value, task values) comes back with its exit report, no
+    result file written; a large one (100 kB, escaped non-ASCII) in the result file, intact either way."""
+    value = "ü☃\"\\" * size
+    notebook = (f"dbutils.jobs.taskValues.set('n', {size})\n"
+                f"dbutils.notebook.exit({value!r})\n").encode()
+    outcome = _wait(start_task({"task_key": "main", "notebook_task": {"notebook_path": "/nb"}},
+                               _ctx(tmp_path, {"/nb": notebook})))
+    assert outcome.success, outcome.error_trace
+    assert outcome.notebook_result == value and outcome.task_values == {"n": size}
+    assert (tmp_path / "result.json").exists() == (size > 1000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import secrets
 import time
 from collections.abc import Mapping
@@ -85,6 +86,8 @@ class Workspace:
         self.lock = lock
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
+        self._expiries: list[tuple[float, str]] = []
+        """(expires_at, token) of issued tokens, soonest first: dropping the stale ones costs only them."""
         self.admins: set[str] = {LOCAL_USER, *config.admins}
         self.link_key = bytes.fromhex(store.meta("link_key") or _new_link_key(store))
         """Signs the pre-signed links this workspace hands out (dbt artifacts); kept in the store, so a
@@ -131,10 +134,11 @@ class Workspace:
         Expired tokens are dropped here and when presented, so the map stays as small as the live set.
         """
         now = time.time()
-        for stale in [t for t, issued in self.oauth_tokens.items() if issued.expires_at <= now]:
-            del self.oauth_tokens[stale]
+        while self._expiries and self._expiries[0][0] <= now:
+            self.oauth_tokens.pop(heapq.heappop(self._expiries)[1], None)
         token = _OAUTH_PREFIX + secrets.token_hex(24)
         self.oauth_tokens[token] = IssuedToken(client_id, now + ttl_seconds)
+        heapq.heappush(self._expiries, (now + ttl_seconds, token))
         return token
 
     def caller(self, token: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..executor import TaskOutcome, TaskProcess
+from ..executor import WARM, TaskOutcome, TaskProcess
 from ..runs.bookkeeping import run_local, task_local
 from ..runs.dag import condition_holds
 from ..runs.lifecycle import Result
@@ -43,6 +43,11 @@ class Processes:
             if outcome is not None:
                 ws.store.put_output(run_id, output_doc(outcome))
                 del self.draining[run_id]
+
+    def wait_for_exit(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for word that a forked task process exited; False if none came
+        (processes spawned cold are noticed by polling only)."""
+        return WARM.wait_for_exit(timeout)
 
     def kill(self, run_id: int) -> None:
         """Kill a running task process; its output is collected later."""

@@ -3,8 +3,9 @@ runs, reconciles crashes.
 
 Every ≈50 ms (or at once when a request or a task process's exit wakes it) one synchronous tick
 starts the runs of scheduled jobs that are due (schedules.Timetable; missed fire times are not
-back-filled), reads the active runs, advances each (steps.step_run) and writes back what
-changed before anything else can read it.
+back-filled), reads the active runs, advances each (steps.step_run: while short task processes keep
+ending, for up to TICK_BUDGET_SECONDS in all) and writes back what changed before anything else can
+read it.
 No thread per run: task processes are polled, never waited on. On start, the runs a crash left
 with a task run RUNNING are ended as INTERNAL_ERROR, their processes killed (what they were doing
 is lost); every other acknowledged run (queued, or admitted and waiting for a task-process slot or a
@@ -17,8 +18,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from typing import Any
 
+from ..executor import WARM
 from ..runs.admission import try_admit
 from ..runs.bookkeeping import task_local
 from ..runs.documents import set_state, task_runs
@@ -31,9 +34,12 @@ from .process_exits import ExitWatch
 from .steps import step_run
 from .timetable import Timetable
 
-__all__ = ["TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
+__all__ = ["TICK_BUDGET_SECONDS", "TICK_SECONDS", "Scheduler", "run_scheduler", "task_process_limit"]
 
 TICK_SECONDS = 0.05
+TICK_BUDGET_SECONDS = 0.2
+"""How long the runs' steps of one tick may go on stepping task processes as they exit (see steps.py):
+requests wait at most about that long while short tasks keep ending."""
 _CRASH_MESSAGE = (
     "The local workspace stopped while this run was active; the run was ended when the workspace "
     "started again."
@@ -56,6 +62,8 @@ class Scheduler:
         self.timetable = Timetable(ws)
         self.continuous = Continuous(ws)
         self.wakeup = ws.doorbell()
+        self._saved: dict[str, dict[str, Any]] = {}
+        """The documents this loop saved since the last read, by the text stored (see `_active_runs`)."""
 
     def tick(self) -> None:
         """Start due scheduled runs, advance every active run once; synchronous, so no request interleaves."""
@@ -66,9 +74,10 @@ class Scheduler:
         except Exception:  # a broken schedule must not stop the runs already going
             _log.exception("Starting scheduled runs failed")
         runs = self._active_runs()
+        until = time.monotonic() + TICK_BUDGET_SECONDS
         for run in runs:
             try:
-                self._advance(run, self.ws.now_ms())
+                self._advance(run, self.ws.now_ms(), until)
             except Exception as exc:  # a broken run ends; the others go on
                 _log.exception("Scheduling run %s failed", run["run_id"])
                 self._end_active(run, f"The local workspace failed to run this run: {exc}")
@@ -80,12 +89,12 @@ class Scheduler:
         for task_run_id in set(self.procs.running) - known:
             self.procs.kill(task_run_id)
 
-    def _advance(self, run: dict[str, Any], now: int) -> None:
+    def _advance(self, run: dict[str, Any], now: int, until: float) -> None:
         if run["state"]["life_cycle_state"] == LifeCycle.QUEUED.value:
             if try_admit(self.ws, run, now):
-                step_run(self.ws, run, self.procs, now)
+                step_run(self.ws, run, self.procs, now, until)
                 self._save(run)
-        elif step_run(self.ws, run, self.procs, now):
+        elif step_run(self.ws, run, self.procs, now, until):
             self._save(run)
 
     def reconcile(self) -> None:
@@ -117,19 +126,26 @@ class Scheduler:
 
     def _record_groups(self, run: dict[str, Any]) -> None:
         """Keep each new task process's group id with its task run, for `reconcile` after a crash; read at
-        the save, not at the launch, so launching several tasks never waits for each one's pid."""
+        the save, not at the launch, so launching several tasks never waits for each one's pid (a forked
+        one's is waited for here, so a saved RUNNING task run always has its group id)."""
         for entry in task_runs(run):
             process = self.procs.running.get(entry["run_id"])
             if process is not None and "pgid" not in task_local(entry):
-                task_local(entry)["pgid"] = getattr(process, "pid", None)
+                started = getattr(process, "started_pid", None)
+                task_local(entry)["pgid"] = started() if started else getattr(process, "pid", None)
 
     def _active_runs(self) -> list[dict[str, Any]]:
-        return self.ws.store.active_runs()
+        """The active runs; one this loop saved last tick and nobody changed since is not parsed again
+        (a run of 1,000 tasks is ~750 kB of JSON)."""
+        saved, self._saved = self._saved, {}
+        return self.ws.store.active_runs(saved)
 
     def _save(self, run: dict[str, Any]) -> None:
         self._record_groups(run)
         active = not LifeCycle(run["state"]["life_cycle_state"]).is_terminal
-        self.ws.store.put_run(run, active=active)
+        text = self.ws.store.put_run(run, active=active)
+        if active:
+            self._saved[text] = run
 
 
 async def run_scheduler(ws: Workspace) -> None:
@@ -144,6 +160,7 @@ async def run_scheduler(ws: Workspace) -> None:
             except Exception:  # the store failing once must not stop the loop
                 _log.exception("Scheduler tick failed")
             exits.watch(pid for p in scheduler.procs.running.values() if (pid := getattr(p, "pid", None)))
+            exits.watch_launcher(WARM.events(), WARM.drain)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scheduler.wakeup.wait(), TICK_SECONDS)
             scheduler.wakeup.clear()

@@ -8,6 +8,8 @@ entry of the run's `tasks`. The caller writes the run back to the store once the
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from ..runs.bookkeeping import run_local, task_local
@@ -19,7 +21,10 @@ from .drivers import Context, Driver, Processes, nested_driver_for
 from .for_each import ForEachDriver
 from .stepper import end_task_run, step_task_run, stop_task_run
 
-__all__ = ["finish_run", "step_run"]
+__all__ = ["EXIT_WAIT_SECONDS", "finish_run", "step_run"]
+
+EXIT_WAIT_SECONDS = 0.02
+"""How long a step that changed its run waits for a task process to exit before it ends."""
 
 _FOR_EACH = ForEachDriver()
 _ENDED = frozenset(life.value for life in LifeCycle if life.is_terminal)
@@ -51,25 +56,77 @@ class _JobTasks:
 _JOB_TASKS = _JobTasks()
 
 
-def step_run(ws: Workspace, run: dict[str, Any], procs: Processes, now: int) -> bool:
-    """Advance `run` as far as it can go now; True if the document changed."""
+def step_run(
+    ws: Workspace, run: dict[str, Any], procs: Processes, now: int, until: float | None = None
+) -> bool:
+    """Advance `run` as far as it can go now; True if the document changed.
+
+    Once the step changed something and while its task processes run, it goes on stepping them as
+    they exit (waiting up to `EXIT_WAIT_SECONDS` at a time for the launcher's exit reports) until the
+    `until` monotonic time, so a run of many short tasks is written back once per tick, not once per
+    task; a step that changed nothing, or whose tasks go on longer, ends at once.
+    """
     step = Context(ws, run, procs, now)
     local = run_local(run)
     if local.get("cancel") or _job_timed_out(step):
         _stop_all(step, Result.CANCELED if local.get("cancel") else Result.TIMEDOUT)
-    progressed = True
-    while progressed:
-        progressed = False
-        step.latest = latest_entries(run)
-        for entry in [e for e in step.latest.values() if e["state"]["life_cycle_state"] not in _ENDED]:
-            progressed |= _step_entry(step, entry)
+    live = _Live(step)
+    while True:
+        progressed = live.step_all()
         step.changed |= progressed
+        if progressed:
+            continue
+        remaining = (until or 0) - time.monotonic()
+        busy = step.changed and any(entry["run_id"] in procs.running for entry in live.moving)
+        if not busy or remaining <= 0 or not procs.wait_for_exit(min(remaining, EXIT_WAIT_SECONDS)):
+            break
+        step.now = ws.now_ms()
     if all(LifeCycle(e["state"]["life_cycle_state"]).is_terminal for e in latest_entries(run).values()):
-        finish_run(run, now)
+        finish_run(run, step.now)
         return True
     if step.changed and run["state"]["life_cycle_state"] == LifeCycle.PENDING.value:
         set_state(run, LifeCycle.RUNNING)
     return step.changed
+
+
+class _Live:
+    """The task runs of one step that can move, kept between its passes so that a pass costs what moves,
+    not the whole run: those waiting for a process apart (`queued`, in order), the others (`moving`)."""
+
+    def __init__(self, step: Context) -> None:
+        self.step = step
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Sort the run's latest task runs afresh (at the start, and when a retry was added)."""
+        self.count = len(entries(self.step.run))
+        self.step.latest = latest_entries(self.step.run)
+        self.queued = deque(e for e in self.step.latest.values() if _waits_for_a_process(e))
+        waiting = {id(e) for e in self.queued}
+        self.moving = [e for e in self.step.latest.values()
+                       if e["state"]["life_cycle_state"] not in _ENDED and id(e) not in waiting]
+
+    def step_all(self) -> bool:
+        """One pass: every moving task run once, then queued ones while process slots are free."""
+        if len(entries(self.step.run)) != self.count:
+            self.refresh()
+        progressed = False
+        for entry in self.moving:
+            progressed |= _step_entry(self.step, entry)
+        while self.queued and self.step.procs.free:
+            entry = self.queued.popleft()
+            progressed |= _step_entry(self.step, entry)
+            self.moving.append(entry)
+        self.moving = [e for e in self.moving if e["state"]["life_cycle_state"] not in _ENDED]
+        return progressed
+
+
+def _waits_for_a_process(entry: dict[str, Any]) -> bool:
+    """A pending task run that starts as soon as a process slot is free, and that nothing else moves
+    during one step (requests, such as a cancel, never interleave with it): each pass skips these, and
+    they start in order while slots are free (a run of many tasks has most of them here)."""
+    return (entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value and not entry.get("disabled")
+            and not task_local(entry).get("cancel") and _JOB_TASKS.driver(entry).needs_process)
 
 
 def finish_run(run: dict[str, Any], now: int) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from .dbt import ARTIFACTS_FILE, dbt_commands_rule
 from .environments import environment_spec
 from .export import export_notebook_html
+from .forkserver import WARM
 from .kinds import prepare, task_kind
 from .model import OUTPUT_LIMIT, TaskContext, TaskOutcome, TaskProcess, UnsupportedTask
 from .process import FinishedTask, LocalTaskProcess
@@ -33,6 +34,7 @@ from .venvs import built_python
 __all__ = [
     "ARTIFACTS_FILE",
     "OUTPUT_LIMIT",
+    "WARM",
     "TaskContext",
     "TaskOutcome",
     "TaskProcess",

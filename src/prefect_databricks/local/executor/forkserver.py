@@ -5,7 +5,9 @@ imported the task runner (a few ms instead of a fresh interpreter's ~30 ms of CP
 whenever the warm path cannot start this task exactly as a cold spawn would (server not up yet or
 gone, a different interpreter, interpreter start-up variables that differ), and the caller then spawns
 cold (also when a PYTHONPATH entry holds a `sitecustomize`, which only start-up runs); a server that
-died is started again for later tasks. No socket file: the pair is inherited.
+died is started again for later tasks. No socket file: the pair is inherited. The runner spec goes in
+the request (a file only when it is too large for one message), and the fork creates the task's
+directory and log file itself, so a launch costs the workspace's loop no file-system call.
 """
 
 from __future__ import annotations
@@ -24,22 +26,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .outcome import SPEC_FILE
+
 __all__ = ["WARM", "ForkServer", "WarmChild"]
 
 _SERVER = Path(__file__).with_name("child") / "_forkserver.py"
 _RUNNER = _SERVER.with_name("_task_runner.py")
 _REPLY_TIMEOUT = 5.0
-_MAX_MESSAGE = 1 << 20
+_MAX_MESSAGE = 1 << 16
+_MAX_REQUEST = 1 << 16
+"""Requests up to this size go in one message; a larger spec goes in a file beside the task instead."""
+_REPORTED = ("error", "result")
+"""What an exit report may carry besides the return code: the launch error, the runner's small result."""
 _STARTUP_PREFIXES = ("PYTHON", "LC_")
 _STARTUP_NAMES = frozenset({"LANG", "HOME"})
 _CUSTOMIZE = ("sitecustomize.py", "sitecustomize", "usercustomize.py", "usercustomize")
 
 
 class WarmChild:
-    """A task process forked by the fork server: its pid and exit status arrive over the socket.
-
-    The pid is asked for only when needed, so launching several tasks does not wait for each fork.
-    """
+    """A task process forked by the fork server: its pid, exit status and small result come over the socket
+    (never waited for but to kill it), so launching several tasks does not wait for each fork."""
 
     def __init__(self, server: ForkServer, request_id: int) -> None:
         self.server = server
@@ -50,17 +56,38 @@ class WarmChild:
 
     @property
     def pid(self) -> int | None:
-        """The task's pid (its group id); None if the fork server died before saying it."""
+        """The task's pid (its group id), waiting for the fork server's answer; None if it died first."""
         if self._pid is None and not self._unknown:
             self._pid = self.server.pid_of(self.request_id)
             self._unknown = self._pid is None
         return self._pid
 
+    @property
+    def known_pid(self) -> int | None:
+        """The task's pid if the fork server has answered already; never waits."""
+        if self._pid is None and not self._unknown:
+            try:
+                self._pid = self.server.answered(self.request_id)
+            except ConnectionError:
+                self._unknown = True
+        return self._pid
+
+    @property
+    def launch_error(self) -> str | None:
+        """Why the fork ended before running the task (its directory or log file failed), else None."""
+        return self.server.reported(self._pid, "error") if self._pid is not None else None
+
+    @property
+    def result(self) -> str | None:
+        """The runner's result record when it came with the exit report (small ones), else None."""
+        return self.server.reported(self._pid, "result") if self._pid is not None else None
+
     def exited(self) -> bool:
-        """Whether the task has exited (its pid stays reserved until `release`)."""
-        pid = self.pid
+        """Whether the task has exited (its pid stays reserved until `release`); never waits: a task whose
+        fork the server has not answered yet has not exited, unless the server died."""
+        pid = self.known_pid
         if pid is None:
-            return True
+            return self._unknown
         if self.returncode is None:
             self.returncode = self.server.exit_status(pid)
         return self.returncode is not None or self.server.lost(pid)
@@ -93,23 +120,34 @@ class ForkServer:
         self._ids = itertools.count(1)
         self._replies: dict[int, int] = {}
         self._exits: dict[int, int] = {}
+        self._reports: dict[int, dict[str, str]] = {}
         self._live: set[int] = set()
         self._orphans: set[int] = set()
         self._unwatched: set[int] = set()
         self._owner = os.getpid()
 
-    def spawn(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_fd: int) -> WarmChild | None:
-        """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold."""
-        if list(argv[:2]) != [sys.executable, str(_RUNNER)] or len(argv) != 3 or not self._compatible(env):
+    def spawn(
+        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path | int,
+        spec: dict[str, Any] | None = None,
+    ) -> WarmChild | None:
+        """Fork `argv` (the task runner on this interpreter) with `env` in `cwd`, or None: spawn it cold.
+
+        `log` is the log file the fork creates (with `cwd`), or an open fd; `spec` is the runner's spec,
+        sent with the request (argv then holds no spec path) and its `result_path` cleared by the fork.
+        """
+        shape = len(argv) == (2 if spec else 3) and list(argv[:2]) == [sys.executable, str(_RUNNER)]
+        if not shape or not self._compatible(env):
             return None
         with self._lock:
             if not self._up():
                 return None
             assert self._sock is not None
             request_id = next(self._ids)
-            request = {"op": "spawn", "id": request_id, "argv": list(argv), "cwd": str(cwd), "env": dict(env)}
+            message = _request(request_id, list(argv), cwd, env, log, spec)
+            if message is None:
+                return None
             try:
-                socket.send_fds(self._sock, [json.dumps(request).encode()], [log_fd])
+                socket.send_fds(self._sock, [message], [log] if isinstance(log, int) else [])
             except OSError:
                 self._lose()
                 return None
@@ -123,6 +161,40 @@ class ForkServer:
             except (OSError, TimeoutError):
                 self._lose()
                 return None
+
+    def answered(self, request_id: int) -> int | None:
+        """The pid of `request_id` if the fork server sent it yet; ConnectionError if it died first."""
+        with self._lock:
+            self._drain()
+            if request_id in self._replies:
+                return self._replies.pop(request_id)
+            if self._sock is None:
+                raise ConnectionError("the fork server stopped")
+            return None
+
+    def events(self) -> socket.socket | None:
+        """The socket the fork server's answers and exit reports arrive on, while it runs (to watch)."""
+        return self._sock
+
+    def drain(self) -> bool:
+        """Read what the fork server has sent (for the scheduler's event loop); True if a task exited."""
+        with self._lock:
+            if self._sock is None:
+                return False
+            before = len(self._exits)
+            self._drain()
+            return len(self._exits) != before or self._sock is None  # an exit, or the server died
+
+    def wait_for_exit(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for an exit report (or the server's death); True if one came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.drain():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._sock is None:
+                return False
+            self.wait_readable(remaining)
 
     def warm_up(self, timeout: float = 0.0) -> bool:
         """Start the server if it is not running; wait up to `timeout` seconds for it to be ready."""
@@ -154,10 +226,16 @@ class ForkServer:
             return False
         return False
 
+    def reported(self, pid: int, field: str) -> str | None:
+        """What came with `pid`'s exit report: its launch "error" or its runner's "result" record."""
+        with self._lock:
+            return self._reports.get(pid, {}).get(field)
+
     def reap(self, pid: int) -> None:
         """Tell the fork server to reap `pid` (exited, its stragglers killed)."""
         with self._lock:
             self._exits.pop(pid, None)
+            self._reports.pop(pid, None)
             self._live.discard(pid)
             self._orphans.discard(pid)
             if self._sock is not None:
@@ -259,6 +337,8 @@ class ForkServer:
         elif message["op"] == "exited":
             pid = int(message["pid"])
             self._exits[pid] = int(message["returncode"])
+            if said := {field: str(message[field]) for field in _REPORTED if field in message}:
+                self._reports[pid] = said
             if pid in self._unwatched:
                 self._unwatched.discard(pid)
                 self.reap(pid)
@@ -268,10 +348,8 @@ class ForkServer:
         if self._sock is not None:
             self._sock.close()
         self._sock, self._process, self._ready, self._owner = None, None, False, os.getpid()
-        self._replies.clear()
-        self._exits.clear()
-        self._live.clear()
-        self._unwatched.clear()
+        for kept in (self._replies, self._exits, self._reports, self._live, self._unwatched):
+            kept.clear()
 
     def _lose(self) -> None:
         """Forget a dead (or closing) server: its tasks' exits can no longer be reported."""
@@ -283,9 +361,29 @@ class ForkServer:
             self._process.wait()
         self._orphans.update(self._live - set(self._exits))
         self._sock, self._process, self._ready = None, None, False
-        self._replies.clear()
-        self._live.clear()
-        self._unwatched.clear()
+        for kept in (self._replies, self._live, self._unwatched):
+            kept.clear()
+
+
+def _request(
+    request_id: int, argv: list[str], cwd: Path, env: Mapping[str, str], log: Path | int,
+    spec: dict[str, Any] | None,
+) -> bytes | None:
+    """The spawn message; a spec too large for one message goes in a file (None: not even then)."""
+    request: dict[str, Any] = {"op": "spawn", "id": request_id, "argv": argv, "cwd": str(cwd),
+                               "env": dict(env)}
+    if not isinstance(log, int):
+        request["log"] = str(log)
+    if spec is not None:
+        request["clear"] = spec["result_path"]
+        request["spec"] = spec
+    message = json.dumps(request).encode()
+    if len(message) > _MAX_REQUEST and spec is not None:
+        cwd.mkdir(parents=True, exist_ok=True)
+        (cwd / SPEC_FILE).write_text(json.dumps(spec), encoding="utf-8")
+        request["argv"], request["spec"] = [*argv, str(cwd / SPEC_FILE)], None
+        message = json.dumps(request).encode()
+    return message if len(message) <= _MAX_REQUEST else None
 
 
 def _server_env(environ: Mapping[str, str]) -> dict[str, str]:

@@ -9,17 +9,21 @@ from typing import Any
 
 from .model import TaskOutcome
 
-__all__ = ["LOG_FILE", "RESULT_FILE", "read_outcome"]
+__all__ = ["LOG_FILE", "RESULT_FILE", "SPEC_FILE", "read_outcome"]
 
 RESULT_FILE = "result.json"
 LOG_FILE = "output.log"
+SPEC_FILE = "task.json"
+"""The runner spec, when it goes by file (cold starts, and specs too large for the fork server's socket)."""
 
 
 def read_outcome(
-    workdir: Path, returncode: int | None, *, notebook: bool, limit: int, killed: bool = False
+    workdir: Path, returncode: int | None, *, notebook: bool, limit: int, killed: bool = False,
+    record_text: str | None = None,
 ) -> TaskOutcome:
-    """The outcome of the process that ran in ``workdir``; ``killed`` marks a run ended by ``kill()``."""
-    record = _read_record(workdir / RESULT_FILE)
+    """The outcome of the process that ran in ``workdir``; ``killed`` marks a run ended by ``kill()``;
+    ``record_text`` is the runner's record when it came by the launcher instead of the result file."""
+    record = _read_record(workdir / RESULT_FILE) if record_text is None else _parse_record(record_text)
     success = returncode == 0 and not killed and not record.get("error")
     result, truncated = _notebook_result(record, notebook=notebook, success=success, limit=limit)
     logs, logs_truncated = ("", False) if notebook else tail(workdir / LOG_FILE, limit)
@@ -43,7 +47,7 @@ def tail(path: Path, limit: int) -> tuple[str, bool]:
             size = handle.seek(0, 2)
             handle.seek(max(0, size - limit))
             data = handle.read(limit)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # never created: the launch failed
         return "", False
     return data.decode("utf-8", errors="ignore"), size > limit
 
@@ -51,8 +55,15 @@ def tail(path: Path, limit: int) -> tuple[str, bool]:
 def _read_record(path: Path) -> dict[str, Any]:
     """What the runner recorded; empty when it could not write it (killed, ``os._exit``, crash)."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return _parse_record(path.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+def _parse_record(text: str) -> dict[str, Any]:
+    try:
+        record = json.loads(text)
+    except ValueError:
         return {}
     return record if isinstance(record, dict) else {}
 

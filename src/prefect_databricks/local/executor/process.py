@@ -3,8 +3,9 @@
 The child is the task environment's interpreter (else ``sys.executable``) running the child runner in
 its own session (so its process group holds everything it starts), with stdout and stderr going to
 one log file in the workdir: files, not pipes, so a chatty task can never block on a full pipe.
-``start_child`` forks it from the warm launcher (forkserver.py) when it can, else spawns a fresh
-interpreter; either way it behaves the same.
+``start_child`` forks it from the warm launcher (forkserver.py) when it can (the spec then travels with
+the request, and the fork creates the workdir and log), else spawns a fresh interpreter reading a spec
+file; either way it behaves the same.
 """
 
 from __future__ import annotations
@@ -17,19 +18,18 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .dbt import dbt_output
 from .forkserver import WARM
 from .kinds import Launch
 from .model import TaskContext, TaskOutcome
-from .outcome import LOG_FILE, RESULT_FILE, read_outcome
+from .outcome import LOG_FILE, RESULT_FILE, SPEC_FILE, read_outcome
 
 __all__ = ["CHILD_DIR", "FinishedTask", "LocalTaskProcess", "scrubbed", "start_child"]
 
 CHILD_DIR = Path(__file__).with_name("child")
 _RUNNER = CHILD_DIR / "_task_runner.py"
-_SPEC_FILE = "task.json"
 _SCRUBBED_PREFIXES = ("DATABRICKS_", "PREFECT_DATABRICKS_")
 _LOST = "The task's launcher (the workspace's fork server) stopped: the task's exit status is unknown"
 
@@ -42,8 +42,20 @@ class Child(Protocol):
         """The process id, also its process group id (None: never known, the launcher died first)."""
 
     @property
+    def known_pid(self) -> int | None:
+        """The pid if known yet, without waiting for the launcher's answer."""
+
+    @property
     def returncode(self) -> int | None:
         """Its return code once known (negative: the signal that ended it)."""
+
+    @property
+    def launch_error(self) -> str | None:
+        """Why it ended before running the task (its workdir or log could not be created), else None."""
+
+    @property
+    def result(self) -> str | None:
+        """The runner's result record if it came with the exit (else it is in the result file)."""
 
     def exited(self) -> bool:
         """Whether it has exited; its pid stays reserved (not reaped) until ``release``/``wait``."""
@@ -70,13 +82,19 @@ class LocalTaskProcess:
 
     @property
     def pid(self) -> int | None:
-        """The child's pid, which is also its process group id (None if it was never known)."""
+        """The child's pid, also its process group id, if known yet (a forked one's arrives a little after
+        the launch; never waited for here)."""
+        return self._process.known_pid
+
+    def started_pid(self) -> int | None:
+        """The pid, waiting (briefly) for the launcher's answer if it has not come yet."""
         return self._process.pid
 
     def poll(self) -> TaskOutcome | None:
         """The outcome once the process has exited (its stragglers are then killed), else ``None``."""
         if self._outcome is not None or not (self._killed or self._process.exited()):
             return self._outcome
+        launch_error, record = self._process.launch_error, self._process.result
         if not self._killed:
             _kill_group(self._process.pid)
             self._process.release()
@@ -86,11 +104,14 @@ class LocalTaskProcess:
             notebook=self._notebook,
             limit=self._limit,
             killed=self._killed,
+            record_text=record,
         )
         self._outcome.sql_output = self._sql_output
         self._outcome.dbt_output = dbt_output(self.workdir) if self._dbt else None
         if self._process.returncode is None and not self._killed:
             self._outcome.success, self._outcome.error = False, _LOST
+        elif launch_error and not self._killed:
+            self._outcome.success, self._outcome.error = False, launch_error
         return self._outcome
 
     def kill(self) -> None:
@@ -116,22 +137,25 @@ class FinishedTask:
 
 
 def _spawn(launch: Launch, ctx: TaskContext) -> Child:
-    ctx.workdir.mkdir(parents=True, exist_ok=True)
-    spec_path = ctx.workdir / _SPEC_FILE
-    (ctx.workdir / RESULT_FILE).unlink(missing_ok=True)
     spec = {**launch.spec, "result_path": str(ctx.workdir / RESULT_FILE)}
+    return start_child(launch.python or sys.executable, spec, ctx.workdir, _environment(launch, ctx))
+
+
+def start_child(python: str, spec: dict[str, Any], workdir: Path, env: dict[str, str]) -> Child:
+    """The one launch path: forked warm when the fork server can start `python` exactly so, else cold
+    (then this process writes the spec file and opens the log)."""
+    warm = WARM.spawn([python, str(_RUNNER)], workdir, env, workdir / LOG_FILE, spec=spec)
+    if warm is not None:
+        return warm
+    workdir.mkdir(parents=True, exist_ok=True)
+    Path(spec["result_path"]).unlink(missing_ok=True)
+    spec_path = workdir / SPEC_FILE
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    with (ctx.workdir / LOG_FILE).open("wb") as log:
-        return start_child([launch.python or sys.executable, str(_RUNNER), str(spec_path)], ctx.workdir,
-                           _environment(launch, ctx), log.fileno())
-
-
-def start_child(argv: list[str], cwd: Path, env: dict[str, str], log_fd: int) -> Child:
-    """The one launch path: forked warm when the fork server can start `argv` exactly so, else cold."""
-    return WARM.spawn(argv, cwd, env, log_fd) or _ColdChild(subprocess.Popen(
-        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_fd, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    ))
+    with (workdir / LOG_FILE).open("wb") as log:
+        return _ColdChild(subprocess.Popen(
+            [python, str(_RUNNER), str(spec_path)], cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+            stdout=log.fileno(), stderr=subprocess.STDOUT, start_new_session=True,
+        ))
 
 
 class _ColdChild:
@@ -139,7 +163,9 @@ class _ColdChild:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
-        self.pid = process.pid
+        self.pid = self.known_pid = process.pid
+        self.launch_error: str | None = None
+        self.result: str | None = None
 
     @property
     def returncode(self) -> int | None:

@@ -23,26 +23,33 @@ class SourceMissing(Exception):
 
 def read_source(location: str, ctx: TaskContext, field: str) -> tuple[bytes, Path | None]:
     """The content at ``location``, and its local path when it came from this machine's disk."""
-    local = local_path(location, field)
-    if local is None:
-        content = ctx.read_object(location)
-        if content is not None:
-            return content, None
-        local = Path(location)
-    if not local.is_file():
-        raise SourceMissing(f"{field} {location!r} does not exist in the local workspace or on this machine")
-    return local.read_bytes(), local
+    content, local = _find(location, ctx, field)
+    return (content, None) if content is not None else (local.read_bytes(), local)
 
 
 def source_file(location: str, ctx: TaskContext, field: str) -> Path:
-    """A local file holding the code at ``location``; workspace content is copied into the workdir."""
-    content, local = read_source(location, ctx, field)
-    if local is not None:
+    """A local file holding the code at ``location``; workspace content is copied into the workdir (a
+    local file is not read here: the task reads it)."""
+    content, local = _find(location, ctx, field)
+    if content is None:
         return local
     target = ctx.workdir / _SOURCES_DIR / PurePosixPath(location).name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     return target
+
+
+def _find(location: str, ctx: TaskContext, field: str) -> tuple[bytes | None, Path]:
+    """The workspace object's content at ``location`` (with the path), else the existing local file's path."""
+    local = local_path(location, field)
+    if local is None:
+        content = ctx.read_object(location)
+        if content is not None:
+            return content, Path(location)
+        local = Path(location)
+    if not local.is_file():
+        raise SourceMissing(f"{field} {location!r} does not exist in the local workspace or on this machine")
+    return None, local
 
 
 def local_path(location: str, field: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from .base import Cursor, StoreBase, Viewer, visible_clause
@@ -15,8 +16,9 @@ _QUEUED = "json_extract(doc, '$.state.life_cycle_state') = 'QUEUED'"
 class RunRows(StoreBase):
     """Run documents (task runs inside them), indexed by task run id, and what each task run produced."""
 
-    def put_run(self, run: dict[str, Any], *, active: bool) -> None:
-        """Insert or replace a job run document and index its task runs."""
+    def put_run(self, run: dict[str, Any], *, active: bool) -> str:
+        """Insert or replace a job run document and index its task runs; the JSON text stored."""
+        text = json.dumps(run)
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -26,13 +28,14 @@ class RunRows(StoreBase):
                     run.get("start_time", 0),
                     run.get("run_type", "JOB_RUN"),
                     int(active),
-                    json.dumps(run),
+                    text,
                 ),
             )
             db.executemany(
                 "INSERT OR IGNORE INTO task_runs VALUES (?, ?)",
                 [(t["run_id"], run["run_id"]) for t in run.get("tasks", []) if "run_id" in t],
             )
+        return text
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """A job run document, or None."""
@@ -88,10 +91,12 @@ class RunRows(StoreBase):
                 sql, args = sql + clause, [*args, value]
         return self._keyset(sql, args, ("start_time", "run_id"), cursor, offset, limit)
 
-    def active_runs(self) -> list[dict[str, Any]]:
-        """Every active run document, oldest first (the order the scheduler steps them in)."""
+    def active_runs(self, parsed: Mapping[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Every active run document, oldest first (the order the scheduler steps them in); a stored text
+        found in `parsed` gives the document already parsed from it instead of parsing it again."""
         rows = self._query("SELECT doc FROM runs WHERE active = 1 ORDER BY start_time ASC, run_id ASC")
-        return [json.loads(row[0]) for row in rows]
+        known = parsed or {}
+        return [known.get(row[0]) or json.loads(row[0]) for row in rows]
 
     def active_run_ids(self, *, job_id: int | None = None, queued_only: bool = False) -> list[int]:
         """Ids of the active runs of `job_id` (of every job if None), only the QUEUED ones if asked."""

@@ -1,5 +1,7 @@
 """Runs one task in a fresh interpreter (``python _task_runner.py spec.json``) and writes its result file.
 
+Forked by the warm launcher, it gets the spec itself instead of a file (``main(spec)``).
+
 Standard library only, so a task starts fast. The spec names the kind (notebook cells, a Python
 file or a package entry point); stdout/stderr go wherever the parent pointed them.
 """
@@ -20,11 +22,15 @@ import dbutils as shim
 
 __all__ = ["main"]
 
+_PIPED_RESULT = 16384
+"""Result records up to this many characters (ASCII: `json.dumps` escapes the rest) go on the pipe."""
 
-def main() -> int:
-    """Run the task described by the spec file in argv[1]; the exit code is 0 only on success."""
-    with open(sys.argv[1], encoding="utf-8") as handle:
-        spec = json.load(handle)
+
+def main(spec: dict[str, Any] | None = None) -> int:
+    """Run the task `spec` describes (else the spec file in argv[1]); the exit code is 0 only on success."""
+    if spec is None:
+        with open(sys.argv[1], encoding="utf-8") as handle:
+            spec = json.load(handle)
     shim.install_redaction()
     notebook_path = spec["path"] if spec["kind"] == "notebook" else ""
     shim.configure(spec.get("parameters", {}), spec["task_key"], spec.get("task_values", {}), notebook_path)
@@ -34,7 +40,7 @@ def main() -> int:
     record["warning"] = dbruntime.warn_delta_stand_in()
     record = {key: shim.redact(value) if isinstance(value, str) else value for key, value in record.items()}
     record["task_values"] = shim.recorded_task_values()
-    _write_result(spec["result_path"], record)
+    _write_result(spec, record)
     return code
 
 
@@ -79,11 +85,16 @@ def _error_line(exc: BaseException) -> str:
     return " ".join([first, *getattr(exc, "__notes__", ())])
 
 
-def _write_result(path: str, record: dict[str, Any]) -> None:
-    partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-    os.replace(partial, path)
+def _write_result(spec: dict[str, Any], record: dict[str, Any]) -> None:
+    """A small record goes on the warm launcher's pipe (`result_fd`, empty until now, so the write never
+    blocks), a larger one to the result file, written in place: both are read only once this process
+    has exited, and a record cut short (killed mid-write) reads as none at all, as a missing one does."""
+    text = json.dumps(record)
+    if spec.get("result_fd") is not None and len(text) <= _PIPED_RESULT:
+        os.write(spec["result_fd"], ("R" + text).encode())
+        return
+    with open(spec["result_path"], "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _main_module(path: str, search_dir: str) -> dict[str, Any]:
