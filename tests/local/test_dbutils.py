@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
@@ -81,6 +82,27 @@ def test_notebook_run_returns_the_child_exit_value(sdk: WorkspaceClient) -> None
     value, error = output.notebook_output.result.split(" | ")
     assert value == "child:42"
     assert error.startswith(f"Notebook {folder}/broken (run ") and error.endswith("ValueError: child broke")
+
+
+def test_notebook_run_with_one_task_process_slot_does_not_wait_for_a_second(tmp_path: Path) -> None:
+    """A workspace allowing one task process at a time: the parent holds it while it waits on the
+    child, so the child run uses the parent's slot (on Databricks it runs on the parent's cluster) [I];
+    the parent's token ends with it (workspace/list with it is a 401 afterwards)."""
+    with LocalWorkspace(tmp_path / "ws", max_task_processes=1) as ws:
+        sdk = WorkspaceClient(host=ws.host, token=ws.token)
+        folder = f"/Shared/{unique('slot')}"
+        import_notebook(sdk, 'dbutils.notebook.exit("from the child")\n', folder, "child")
+        kept = tmp_path / "token"
+        parent = (f'import os\nopen({str(kept)!r}, "w").write(os.environ["DATABRICKS_TOKEN"])\n'
+                  'dbutils.notebook.exit(dbutils.notebook.run("./child", 30))\n')
+        path = import_notebook(sdk, parent, folder, "parent")
+        [output] = run_tasks(sdk, jobs.SubmitTask(task_key="p", notebook_task=jobs.NotebookTask(path)),
+                             timeout=60)
+        assert output.error is None, output.error
+        assert output.notebook_output.result == "from the child"
+        answer = httpx.get(f"{ws.host}/api/2.0/workspace/list", params={"path": "/"},
+                           headers={"Authorization": f"Bearer {kept.read_text()}"})
+        assert answer.status_code == 401, answer.text
 
 
 def test_percent_run_includes_a_notebook_inline(sdk: WorkspaceClient) -> None:

@@ -75,6 +75,8 @@ class IssuedToken:
 
     client_id: str
     expires_at: float
+    task_run_id: int | None = None
+    """The task run it was issued to (a task process's own token), else None."""
 
 
 class Workspace:
@@ -87,6 +89,7 @@ class Workspace:
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
         self._expiries: list[tuple[float, str]] = []
+        self._task_tokens: dict[int, str] = {}
         """(expires_at, token) of issued tokens, soonest first: dropping the stale ones costs only them."""
         self.admins: set[str] = {LOCAL_USER, *config.admins}
         self.link_key = bytes.fromhex(store.meta("link_key") or _new_link_key(store))
@@ -128,8 +131,9 @@ class Workspace:
         body = token[len(_OAUTH_PREFIX):]
         return token.startswith(_OAUTH_PREFIX) and len(body) == 48 and all(c in _HEX for c in body)
 
-    def issue_oauth_token(self, client_id: str, ttl_seconds: int) -> str:
-        """A new OAuth access token for service principal `client_id`, valid for `ttl_seconds`.
+    def issue_oauth_token(self, client_id: str, ttl_seconds: int, task_run_id: int | None = None) -> str:
+        """A new OAuth access token for service principal `client_id`, valid for `ttl_seconds` (or until
+        `revoke_task_token` of the task run it is issued to, if any).
 
         Expired tokens are dropped here and when presented, so the map stays as small as the live set.
         """
@@ -137,9 +141,22 @@ class Workspace:
         while self._expiries and self._expiries[0][0] <= now:
             self.oauth_tokens.pop(heapq.heappop(self._expiries)[1], None)
         token = _OAUTH_PREFIX + secrets.token_hex(24)
-        self.oauth_tokens[token] = IssuedToken(client_id, now + ttl_seconds)
+        self.oauth_tokens[token] = IssuedToken(client_id, now + ttl_seconds, task_run_id)
         heapq.heappush(self._expiries, (now + ttl_seconds, token))
+        if task_run_id is not None:
+            self._task_tokens[task_run_id] = token
         return token
+
+    def revoke_task_token(self, task_run_id: int) -> None:
+        """End the token of a task run that ended: nothing of the task may call the workspace after it."""
+        token = self._task_tokens.pop(task_run_id, None)
+        if token is not None:
+            self.oauth_tokens.pop(token, None)
+
+    def task_run_of(self, token: str) -> int | None:
+        """The task run whose process holds `token` (None for any other token)."""
+        issued = self.oauth_tokens.get(token)
+        return issued.task_run_id if issued is not None else None
 
     def caller(self, token: str) -> str:
         """Who a valid token signs in as: the service principal it was issued to, else the local user."""

@@ -65,6 +65,8 @@ class Call:
     path: dict[str, Any]
     caller: str
     need: Need | None = None
+    task_run_id: int | None = None
+    """The task run whose own token signed the request (a task process calling back), else None."""
 
     def check(self, job_id: int) -> None:
         """403 unless the caller holds what the route needs on `job_id` (admins always do)."""
@@ -107,13 +109,14 @@ def _authenticated(
 
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.ws
-        caller = ws.caller(authenticate(ws, request))
+        token = authenticate(ws, request)
+        caller = ws.caller(token)
         if control and caller != LOCAL_USER:
             raise PermissionDenied("The /local-api/ routes take the workspace token, not an OAuth token.")
         version = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else ""
         params = await _params(request, multipart=multipart)
         surface, path = request.app.state.surface, dict(request.path_params)
-        call = Call(ws, surface, version, params, path, caller, need)
+        call = Call(ws, surface, version, params, path, caller, need, ws.task_run_of(token))
         result = await handler(call)
         return result if isinstance(result, Response) else json_response(result)
 

@@ -67,7 +67,8 @@ async def submit(call: Call) -> dict[str, Any]:
         environments=with_numbers(params.list("environments") or [], "list:JobEnvironment"),
         notices={name: body[name] for name in NOTICED if name in body},
     )
-    created = create.submit(call.ws, request, version=call.version, creator=call.caller)
+    created = create.submit(call.ws, request, version=call.version, creator=call.caller,
+                            started_by_task_run=call.task_run_id)
     job_id = service.locate(call.ws, created["run_id"])[0]["job_id"]
     if call.ws.store.get_permissions(job_id) is None:
         grant_on_create(call.ws, job_id, call.caller, acl)

@@ -68,6 +68,13 @@ class Context:
     changed: bool = False
     latest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @property
+    def slot_free(self) -> bool:
+        """Whether a task run of this run may start a process now. A run started by a running task
+        (`dbutils.notebook.run`) uses the slot of that task, which waits on it [I]: with one slot left,
+        waiting for another would deadlock, and on Databricks the child runs on the same cluster."""
+        return bool(self.procs.free) or bool(run_local(self.run).get("started_by_task_run"))
+
 
 class Driver(Protocol):
     """Starts, polls and halts one kind of task run."""

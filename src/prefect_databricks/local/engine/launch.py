@@ -144,7 +144,7 @@ def _env(ws: Workspace, run: dict[str, Any], entry: dict[str, Any]) -> dict[str,
     """
     return {
         "DATABRICKS_HOST": ws.config.host,
-        "DATABRICKS_TOKEN": ws.issue_oauth_token(LOCAL_USER, _TASK_TOKEN_TTL),
+        "DATABRICKS_TOKEN": ws.issue_oauth_token(LOCAL_USER, _TASK_TOKEN_TTL, task_run_id=entry["run_id"]),
         "DATABRICKS_LOCAL_DBFS_ROOT": str(ws.dbfs_root()),
         "DATABRICKS_JOB_ID": str(run.get("job_id")),
         "DATABRICKS_JOB_RUN_ID": str(run["run_id"]),

@@ -58,7 +58,7 @@ def step_task_run(ctx: Context, entry: dict[str, Any], placement: Placement) -> 
 def _waits_for_a_slot(ctx: Context, entry: dict[str, Any], placement: Placement) -> bool:
     """A pending task run that needs a process while none is free: nothing to do, checked cheaply first
     (a run of many tasks has most of them here, and each tick steps them all)."""
-    return (not ctx.procs.free and entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value
+    return (not ctx.slot_free and entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value
             and not entry.get("disabled") and not task_local(entry).get("cancel")
             and placement.driver(entry).needs_process)
 
@@ -77,6 +77,7 @@ def end_task_run(
 ) -> None:
     """Terminate a task run with its end time and durations (a task run that never started: zero)."""
     set_state(entry, LifeCycle.TERMINATED, result, message, cancelled=cancelled)
+    ctx.ws.revoke_task_token(entry["run_id"])
     entry["start_time"] = entry.get("start_time") or ctx.now
     entry["end_time"] = ctx.now
     entry["execution_duration"] = entry["run_duration"] = ctx.now - entry["start_time"]
@@ -96,7 +97,7 @@ def _step_pending(ctx: Context, entry: dict[str, Any], placement: Placement) -> 
         end_task_run(ctx, entry, Result.DISABLED, "This task is disabled.")
         return True
     driver = placement.driver(entry)
-    if (driver.needs_process and not ctx.procs.free) or not placement.may_start(ctx, entry):
+    if (driver.needs_process and not ctx.slot_free) or not placement.may_start(ctx, entry):
         return False
     entry["start_time"] = ctx.now
     try:

@@ -113,7 +113,7 @@ class _Live:
         progressed = False
         for entry in self.moving:
             progressed |= _step_entry(self.step, entry)
-        while self.queued and self.step.procs.free:
+        while self.queued and self.step.slot_free:
             entry = self.queued.popleft()
             progressed |= _step_entry(self.step, entry)
             self.moving.append(entry)

@@ -13,7 +13,8 @@ __all__ = ["RunBookkeeping", "TaskBookkeeping", "run_local", "task_local"]
 
 class RunBookkeeping(TypedDict, total=False):
     """A job run's: cancel and timeout flags, admission inputs, repairs, task values set so far, the
-    job's environments (what its tasks' `environment_key` names), settings that will not take effect."""
+    job's environments (what its tasks' `environment_key` names), settings that will not take effect,
+    and the running task that submitted it (`dbutils.notebook.run`), whose process slot it uses."""
 
     cancel: bool
     timed_out: bool
@@ -26,6 +27,7 @@ class RunBookkeeping(TypedDict, total=False):
     environments: list[dict[str, Any]]
     environment_variables: list[dict[str, Any]]
     warnings: list[str]
+    started_by_task_run: int
 
 
 class TaskBookkeeping(TypedDict, total=False):

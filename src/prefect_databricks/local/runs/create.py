@@ -97,9 +97,11 @@ def _job_run(ws: Workspace, job: dict[str, Any], request: RunNowRequest) -> dict
 
 
 def submit(
-    ws: Workspace, request: SubmitRequest, *, version: str, creator: str = LOCAL_USER
+    ws: Workspace, request: SubmitRequest, *, version: str, creator: str = LOCAL_USER,
+    started_by_task_run: int | None = None,
 ) -> dict[str, Any]:
-    """Submit a one-time run (not saved as a job, still given a job_id) for `creator`: `{run_id}`."""
+    """Submit a one-time run (not saved as a job, still given a job_id) for `creator`: `{run_id}`;
+    `started_by_task_run` is the running task that submitted it (`dbutils.notebook.run`), if any."""
     if not request.tasks:
         raise InvalidParameterValue("Missing required field: tasks")
     check_shape(request.environments, "list:JobEnvironment", "environments")
@@ -115,6 +117,8 @@ def submit(
     run_local(run).update({"timeout_seconds": request.timeout_seconds, "queue": True,
                            "environments": request.environments,
                            "warnings": warnings(request.notices, request.tasks)})
+    if started_by_task_run is not None:
+        run_local(run)["started_by_task_run"] = started_by_task_run
     return {"run_id": _create(ws, run, request.tasks, token)["run_id"]}
 
 
