@@ -39,9 +39,12 @@ async def test_one_watcher_per_workspace(creds: DatabricksCredentials, workspace
 async def test_hundred_concurrent_waits_cost_a_batch_per_cycle(
     creds: DatabricksCredentials, scripts: Path, http: httpx.Client
 ) -> None:
-    """100 runs waited at once: list pages of 25, plus one runs/get per finished run."""
+    """100 runs waited at once: list pages of 25, plus one runs/get per finished run. Each run sleeps
+    0.5 s, so that the 100 end over several poll cycles (with instant tasks the workspace ends them all
+    within one cycle, where one batch cannot beat one runs/get a run)."""
     watcher = RunWatcher(creds.get_jobs_client, initial_interval=0.5)
-    run_ids = await asyncio.gather(*(_submit(creds, py_task("t", scripts / "ok.py", 0)) for _ in range(100)))
+    task = py_task("t", scripts / "ok.py", 0.5)
+    run_ids = await asyncio.gather(*(_submit(creds, task) for _ in range(100)))
     reset_request_counts(http)
     finals = await asyncio.wait_for(
         asyncio.gather(*(watcher.wait(run_id, poll_frequency_seconds=2) for run_id in run_ids)), 180
