@@ -24,7 +24,7 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
 from runs_helpers import unique
-from sdk_helpers import import_notebook, run_tasks, submit_notebook
+from sdk_helpers import import_notebook, run_tasks, submit_notebook, wait_for_run
 
 from prefect_databricks.local import LocalWorkspace
 
@@ -122,6 +122,22 @@ def test_sql_task_runs_a_workspace_file(sdk: WorkspaceClient, tmp_path: Path) ->
     bad = jobs.SubmitTask(task_key="q", sql_task=bad_sql)
     [error] = run_tasks(sdk, bad)
     assert "TABLE_OR_VIEW_NOT_FOUND" in (error.error or "")
+
+
+def test_run_now_sql_params_override_the_sql_tasks_parameters(sdk: WorkspaceClient, tmp_path: Path) -> None:
+    """RunNow.sql_params (SDK digest): "A map from keys to values for jobs with SQL task"; they replace
+    the task's own `parameters` of the same name and show in the run's `overriding_parameters`."""
+    path = tmp_path / "who.sql"
+    path.write_text("SELECT '{{who}}' AS who, '{{kept}}' AS kept")
+    task = jobs.Task(task_key="q", sql_task=jobs.SqlTask(
+        warehouse_id="local", file=jobs.SqlTaskFile(str(path)), parameters={"who": "task", "kept": "k"}))
+    job_id = sdk.jobs.create(name=unique("sqlp"), tasks=[task]).job_id
+    run = wait_for_run(sdk, sdk.jobs.run_now(job_id, sql_params={"who": "run-now"}).run_id, timeout=120)
+    overriding = run.overriding_parameters
+    assert overriding is not None and overriding.sql_params == {"who": "run-now"}
+    output = sdk.jobs.get_run_output(run.tasks[0].run_id)
+    assert output.error is None, output.error_trace
+    assert "|run-now|k   |" in output.logs
 
 
 def test_sql_task_uses_three_part_names_schemas_and_use_catalog(sdk: WorkspaceClient, tmp_path: Path) -> None:

@@ -128,7 +128,8 @@ def _inputs(
         commands = resolve(legacy.get("dbt_commands") or entry["dbt_task"].get("commands") or [], names)
         return resolve(job_params, names), commands, {"dbt_task": {"commands": commands}}
     if "sql_task" in entry:
-        params = resolve({**entry["sql_task"].get("parameters", {}), **job_params}, names)
+        params = resolve({**entry["sql_task"].get("parameters", {}), **legacy.get("sql_params", {}),
+                          **job_params}, names)
         return params, [], {"sql_task": {"parameters": params}}
     return resolve(job_params, names), [], {}
 
