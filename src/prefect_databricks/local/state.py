@@ -89,8 +89,9 @@ class Workspace:
         self.workspace_id = int(store.meta("workspace_id") or _new_workspace_id(store))
         self.oauth_tokens: dict[str, IssuedToken] = {}
         self._expiries: list[tuple[float, str]] = []
-        self._task_tokens: dict[int, str] = {}
         """(expires_at, token) of issued tokens, soonest first: dropping the stale ones costs only them."""
+        self._task_tokens: dict[int, str] = {}
+        """The token of each task run still running, by task run id, to revoke when it ends."""
         self.admins: set[str] = {LOCAL_USER, *config.admins}
         self.link_key = bytes.fromhex(store.meta("link_key") or _new_link_key(store))
         """Signs the pre-signed links this workspace hands out (dbt artifacts); kept in the store, so a

@@ -18,7 +18,7 @@ from ..runs.documents import new_task_entry, set_state, task_spec
 from ..runs.lifecycle import LifeCycle, Result
 from .drivers import Context, Driver
 
-__all__ = ["Placement", "end_task_run", "step_task_run", "stop_task_run"]
+__all__ = ["Placement", "end_task_run", "step_task_run", "stop_task_run", "waits_for_a_process"]
 
 _log = logging.getLogger("prefect_databricks.local")
 
@@ -58,9 +58,14 @@ def step_task_run(ctx: Context, entry: dict[str, Any], placement: Placement) -> 
 def _waits_for_a_slot(ctx: Context, entry: dict[str, Any], placement: Placement) -> bool:
     """A pending task run that needs a process while none is free: nothing to do, checked cheaply first
     (a run of many tasks has most of them here, and each tick steps them all)."""
-    return (not ctx.slot_free and entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value
-            and not entry.get("disabled") and not task_local(entry).get("cancel")
-            and placement.driver(entry).needs_process)
+    return not ctx.slot_free and waits_for_a_process(entry, placement)
+
+
+def waits_for_a_process(entry: dict[str, Any], placement: Placement) -> bool:
+    """A pending task run that starts as soon as a process slot is free, and that nothing else moves
+    during one step (requests, such as a cancel, never interleave with it), so a step may set it apart."""
+    return (entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value and not entry.get("disabled")
+            and not task_local(entry).get("cancel") and placement.driver(entry).needs_process)
 
 
 def stop_task_run(

@@ -19,7 +19,7 @@ from ..runs.lifecycle import LifeCycle, Result
 from ..state import Workspace
 from .drivers import Context, Driver, Processes, nested_driver_for
 from .for_each import ForEachDriver
-from .stepper import end_task_run, step_task_run, stop_task_run
+from .stepper import end_task_run, step_task_run, stop_task_run, waits_for_a_process
 
 __all__ = ["EXIT_WAIT_SECONDS", "finish_run", "step_run"]
 
@@ -101,7 +101,7 @@ class _Live:
         """Sort the run's latest task runs afresh (at the start, and when a retry was added)."""
         self.count = len(entries(self.step.run))
         self.step.latest = latest_entries(self.step.run)
-        self.queued = deque(e for e in self.step.latest.values() if _waits_for_a_process(e))
+        self.queued = deque(e for e in self.step.latest.values() if waits_for_a_process(e, _JOB_TASKS))
         waiting = {id(e) for e in self.queued}
         self.moving = [e for e in self.step.latest.values()
                        if e["state"]["life_cycle_state"] not in _ENDED and id(e) not in waiting]
@@ -119,14 +119,6 @@ class _Live:
             self.moving.append(entry)
         self.moving = [e for e in self.moving if e["state"]["life_cycle_state"] not in _ENDED]
         return progressed
-
-
-def _waits_for_a_process(entry: dict[str, Any]) -> bool:
-    """A pending task run that starts as soon as a process slot is free, and that nothing else moves
-    during one step (requests, such as a cancel, never interleave with it): each pass skips these, and
-    they start in order while slots are free (a run of many tasks has most of them here)."""
-    return (entry["state"]["life_cycle_state"] == LifeCycle.PENDING.value and not entry.get("disabled")
-            and not task_local(entry).get("cancel") and _JOB_TASKS.driver(entry).needs_process)
 
 
 def finish_run(run: dict[str, Any], now: int) -> None:
