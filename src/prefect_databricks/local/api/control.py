@@ -4,8 +4,8 @@ Token-authenticated like the API; never faulted. `POST /local-api/reset` forgets
 and workspace object (the token and workspace id stay); `GET|POST /local-api/faults` reads or sets the
 fault spec (`{"spec": "429=0.1,seed=3"}`, or `{"spec": null}` to turn faults off); `GET /local-api/requests`
 and `POST /local-api/requests/reset` read and clear the per-endpoint request counts; `POST /local-api/spark`
-starts the workspace's Spark Connect server if needed and answers its `sc://` URL, its metastore's
-`thrift://` URI and its warehouse directory (tasks call it);
+starts the workspace's Spark Connect server if needed and answers its `sc://` URL and token, its
+metastore's `thrift://` URI and the catalog settings and jar JVM tasks share with it (tasks call it);
 `GET /local-api/admins` lists the workspace admins and `POST /local-api/admins` (`{"name": ..., "admin":
 true|false}`) makes an identity (a service principal's application id, a federated subject) an admin or not,
 until the server stops (`--admin` / `LocalWorkspace(admins=...)` make lasting ones).
@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from ..errors import InvalidParameterValue, InvalidState
-from ..spark.server import SPARK_EXTENSIONS, SPARK_JAR, SparkUnavailable
+from ..spark.server import SPARK_JAR, SparkUnavailable
 from ..state import LOCAL_USER
 from .app import Call
 from .faults import FaultSwitch, parse_spec
@@ -70,15 +70,15 @@ async def reset_requests(call: Call) -> dict[str, object]:
 
 
 async def spark_remote(call: Call) -> dict[str, object]:
-    """The Spark Connect URL (started on first call) and its client token, its metastore and warehouse,
-    the jar of the workspace's session extensions (for JVM tasks), and its start-up time."""
+    """The Spark Connect URL (started on first call) and its client token, its metastore, the catalog
+    settings and jar of the workspace's session extensions (for JVM tasks), and its start-up time."""
     spark = call.surface.spark
     try:
         remote = await anyio.to_thread.run_sync(spark.remote)
     except SparkUnavailable as exc:
         raise InvalidState(str(exc)) from None
     return {"remote": remote, "token": spark.token, "metastore": spark.metastore,
-            "warehouse": str(spark.warehouse), "jar": str(SPARK_JAR), "extensions": SPARK_EXTENSIONS,
+            "catalog_conf": spark.catalog_conf(), "jar": str(SPARK_JAR),
             "startup_seconds": spark.startup_seconds}
 
 

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["INSTALL_HINT", "SPARK_EXTENSIONS", "SPARK_JAR", "SparkServer", "SparkUnavailable"]
+__all__ = ["INSTALL_HINT", "SPARK_JAR", "SparkServer", "SparkUnavailable"]
 
 INSTALL_HINT = "pip install 'prefect-databricks[spark]'"
 _START_TIMEOUT = 180.0
@@ -33,7 +33,7 @@ _CLASS = "prefect_databricks.local.spark.WorkspaceMetastore"
 _PID_FILE = "server.pid"
 # Compiled against pyspark's jars (scripts/build_spark_jar.py); the spark extra pins that pyspark minor.
 SPARK_JAR = Path(__file__).with_name("prefect-databricks-spark.jar")
-SPARK_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
+_EXTENSIONS = "prefect_databricks.local.spark.WorkspaceExtensions"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -73,12 +73,11 @@ class SparkServer:
     @property
     def metastore(self) -> str:
         """The `thrift://` URI on loopback of the metastore the server serves (after `remote`)."""
-        return f"thrift://127.0.0.1:{self._metastore_port}"
+        return _metastore_uri(self._metastore_port)
 
-    @property
-    def warehouse(self) -> Path:
-        """Where managed tables live: the `spark.sql.warehouse.dir` of the server and of JAR tasks."""
-        return self.home / "warehouse"
+    def catalog_conf(self) -> dict[str, str]:
+        """The catalog settings the server's Spark and every JVM task share (after `remote`)."""
+        return _catalog_conf(self.home, self._metastore_port)
 
     def stop(self) -> None:
         """Kill the server's process group (the JVM and its launcher)."""
@@ -166,6 +165,22 @@ def _spark_home() -> Path:
     return Path(spec.origin).parent
 
 
+def _catalog_conf(home: Path, metastore_port: int) -> dict[str, str]:
+    """One metastore (served on `metastore_port`) and warehouse, the session extensions (three-part
+    names, the delta stand-in) and delta as the default format: what every Spark of the workspace has."""
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.hadoop.hive.metastore.uris": _metastore_uri(metastore_port),
+        "spark.sql.warehouse.dir": str(home / "warehouse"),
+        "spark.sql.extensions": _EXTENSIONS,
+        "spark.sql.sources.default": "delta",
+    }
+
+
+def _metastore_uri(port: int) -> str:
+    return f"thrift://127.0.0.1:{port}"
+
+
 def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> list[str]:
     conf = {
         "spark.driver.bindAddress": "127.0.0.1",
@@ -173,13 +188,9 @@ def _command(spark_home: Path, home: Path, port: int, metastore_port: int) -> li
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
         "spark.ui.enabled": "false",
-        "spark.sql.catalogImplementation": "hive",
-        "spark.sql.warehouse.dir": str(home / "warehouse"),
-        "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{metastore_port}",
+        **_catalog_conf(home, metastore_port),
         "spark.prefect_databricks.metastore.port": str(metastore_port),
         "spark.prefect_databricks.metastore.db": str(home / "metastore_db"),
-        "spark.sql.sources.default": "delta",
-        "spark.sql.extensions": SPARK_EXTENSIONS,
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
     flags = [item for key, value in conf.items() for item in ("--conf", f"{key}={value}")]

@@ -190,12 +190,7 @@ def spark_jvm() -> tuple[dict[str, str], str]:
     stand-in, whose writes it names on stderr), and the jar that holds them (starts the server)."""
     _require_extra()
     answer = _api.call("POST", "/local-api/spark", {})
-    conf = {"spark.sql.catalogImplementation": "hive",
-            "spark.hadoop.hive.metastore.uris": answer["metastore"],
-            "spark.sql.warehouse.dir": answer["warehouse"],
-            "spark.sql.extensions": answer["extensions"],
-            "spark.sql.sources.default": "delta",
-            _NOTICE_KEY: _stand_in_warning("%s")}
+    conf = {**answer["catalog_conf"], _NOTICE_KEY: _stand_in_warning("%s")}
     return conf, answer["jar"]
 
 
