@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "alive",
     "assert_canceled_and_killed",
+    "cancel_as_the_ui_does",
     "eventually",
     "final_flow_run",
     "flow_run_logs",
@@ -126,6 +127,24 @@ async def pid_written(pid_file: Path) -> None:
         return pid_file.exists() and bool(pid_file.read_text())
 
     await eventually(written, "the task process to start")
+
+
+async def cancel_as_the_ui_does(
+    client: PrefectClient, creds: DatabricksCredentials, flow_run_id: UUID, run_id: int, task_pid: int,
+    poll: float,
+) -> None:
+    """Set the flow run Cancelling as the UI does: within one `poll` interval the Databricks run is
+    CANCELED and its task process gone, and the flow run ends Cancelled, never Crashed."""
+    from prefect.states import Cancelling
+
+    asked = time.monotonic()
+    await client.set_flow_run_state(flow_run_id, Cancelling(), force=True)
+    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=poll)
+    assert time.monotonic() - asked < poll
+    final = await final_flow_run(client, flow_run_id)
+    history = await state_names(client, flow_run_id)
+    assert final.state is not None and final.state.is_cancelled(), history
+    assert "Crashed" not in history, history
 
 
 async def final_flow_run(client: PrefectClient, flow_run_id: UUID, timeout: float = 60) -> FlowRun:

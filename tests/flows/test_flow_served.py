@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from flow_helpers import (
     assert_canceled_and_killed,
+    cancel_as_the_ui_does,
     eventually,
     final_flow_run,
     flow_run_logs,
@@ -32,7 +32,6 @@ from flow_helpers import (
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.objects import FlowRun
-from prefect.states import Cancelling
 from runner_serve import POLL, TIMEOUT, WAITING
 
 from prefect_databricks import DatabricksCredentials
@@ -81,14 +80,7 @@ async def test_cancel_from_the_api_cancels_the_run_within_one_poll(
     there is one attempt (the runner's hook then finds the run ended), with no traceback.
     """
     flow_run, run_id, task_pid, _ = await waiting_parent(prefect, creds, scripts, tmp_path, f"{parent}/test")
-    asked = time.monotonic()
-    await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
-    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=POLL)
-    assert time.monotonic() - asked < POLL
-    final = await final_flow_run(prefect, flow_run.id)
-    history = await state_names(prefect, flow_run.id)
-    assert final.state is not None and final.state.is_cancelled(), history
-    assert "Crashed" not in history, history
+    await cancel_as_the_ui_does(prefect, creds, flow_run.id, run_id, task_pid, poll=POLL)
 
     async def outcome_logged() -> list[str]:
         logs = await flow_run_logs(prefect, flow_run.id)

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from flow_helpers import (
     assert_canceled_and_killed,
+    cancel_as_the_ui_does,
     eventually,
     final_flow_run,
     flow_run_logs,
@@ -28,7 +28,6 @@ from flow_helpers import (
 )
 from prefect import Flow
 from prefect.client.orchestration import PrefectClient, get_client
-from prefect.states import Cancelling
 from runner_serve import POLL
 
 from prefect_databricks import DatabricksCredentials
@@ -88,13 +87,6 @@ async def test_cancel_from_the_api_under_a_worker_ends_cancelled(
 ) -> None:
     """Cancelling as the UI does: the run is CANCELED within one poll interval, the flow run Cancelled."""
     flow_run, run_id, task_pid, _ = await waiting_parent(prefect, creds, scripts, tmp_path, _DEPLOYMENT)
-    asked = time.monotonic()
-    await prefect.set_flow_run_state(flow_run.id, Cancelling(), force=True)
-    await assert_canceled_and_killed(creds, run_id, task_pid, timeout=POLL)
-    assert time.monotonic() - asked < POLL
-    final = await final_flow_run(prefect, flow_run.id)
-    history = await state_names(prefect, flow_run.id)
-    assert final.state is not None and final.state.is_cancelled(), history
-    assert "Crashed" not in history, history
+    await cancel_as_the_ui_does(prefect, creds, flow_run.id, run_id, task_pid, poll=POLL)
     logs = await flow_run_logs(prefect, flow_run.id)
     assert not [line for line in logs if "Traceback" in line], "\n".join(logs)
